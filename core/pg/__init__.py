@@ -1,0 +1,1 @@
+"""PostgreSQL engine: binaries, clusters, branching, diff, migrations, seeding."""
