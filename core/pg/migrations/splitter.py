@@ -1,0 +1,193 @@
+"""Split SQL text into statements, the way psql does, with the line each statement starts on.
+
+Understands ``--`` and nested ``/* */`` comments, '' strings (standard conforming), E'' strings
+with backslash escapes, "quoted identifiers", dollar quoting with tags ($$, $fn$) and SQL-standard
+function bodies (``BEGIN ATOMIC ... END``) whose semicolons do not end the statement. A
+backslash at the start of a statement is a psql meta-command: ``\\restrict``/``\\unrestrict``
+(written by newer pg_dump) are dropped, any other one is an error because the server cannot run it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...errors import SQLError
+
+_IDENT_START = re.compile(r"[A-Za-z_\u0080-\uffff]")
+_IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\u0080-\uffff]")
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
+_WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
+_HEAD_WORDS = 16  # enough words to classify a statement (e.g. ALTER TABLE x DETACH ... CONCURRENTLY)
+_SKIPPED_META = ("\\restrict", "\\unrestrict")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement: its exact text (no trailing ';'), where it starts and ends (1-based lines)."""
+
+    text: str
+    line: int
+    end_line: int
+    words: tuple[str, ...] = field(default=(), compare=False)
+    """First keywords/identifiers, upper-cased, outside comments and strings (for classification)."""
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "line": self.line, "end_line": self.end_line}
+
+
+def _is_create_routine(words: list[str]) -> bool:
+    w = words[:5]
+    if w[:1] != ["CREATE"]:
+        return False
+    rest = w[1:]
+    if rest[:2] == ["OR", "REPLACE"]:
+        rest = rest[2:]
+    return rest[:1] in (["FUNCTION"], ["PROCEDURE"])
+
+
+def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> list[Statement]:
+    """Split ``text`` into statements; ``first_line`` is the file line ``text`` starts on.
+
+    Raises SQLError (with path and line) for an unterminated quote/comment or a psql meta-command.
+    """
+    out: list[Statement] = []
+    n = len(text)
+    i = 0
+    line = first_line
+    start: int | None = None  # offset of the current statement's first token
+    start_line = line
+    words: list[str] = []
+    begin_depth = 0  # BEGIN ATOMIC / CASE nesting inside CREATE FUNCTION|PROCEDURE
+
+    def finish(end: int) -> None:
+        nonlocal start, words, begin_depth
+        if start is not None:
+            body = text[start:end].rstrip()
+            out.append(Statement(body, start_line, start_line + body.count("\n"), tuple(words[:_HEAD_WORDS])))
+        start, words, begin_depth = None, [], 0
+
+    def unterminated(what: str, at_line: int) -> SQLError:
+        return SQLError(
+            f"unterminated {what} starting here", path=path, line=at_line,
+            statement=text[start:][:400] if start is not None else None,
+            hint="close it, or check for a stray quote earlier in the file",
+        )
+
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+            i += 1
+            continue
+        if c in " \t\r\f\v":
+            i += 1
+            continue
+        if c == "-" and text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c == "/" and text.startswith("/*", i):
+            depth, j, at = 1, i + 2, line
+            while depth and j < n:
+                if text.startswith("/*", j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith("*/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    if text[j] == "\n":
+                        line += 1
+                    j += 1
+            if depth:
+                raise unterminated("/* comment", at)
+            i = j
+            continue
+        if c == "\\" and start is None:
+            j = text.find("\n", i)
+            meta = text[i : n if j < 0 else j].strip()
+            if meta.split()[0] in _SKIPPED_META:
+                i = n if j < 0 else j
+                continue
+            raise SQLError(
+                f"psql meta-command {meta.split()[0]!r} is not SQL", path=path, line=line, statement=meta,
+                hint="migrations are sent to the server as SQL; remove psql backslash commands",
+            )
+        if c == ";":
+            if begin_depth > 0:
+                i += 1
+                continue
+            finish(i)
+            i += 1
+            continue
+        # Anything else starts or continues a statement.
+        if start is None:
+            start, start_line = i, line
+        if c == "'" or (c in "eE" and text.startswith("'", i + 1) and not _prev_is_ident(text, i)):
+            backslash = c != "'"
+            j, at = (i + 2 if backslash else i + 1), line
+            while True:
+                if j >= n:
+                    raise unterminated("string", at)
+                ch = text[j]
+                if ch == "\n":
+                    line += 1
+                if backslash and ch == "\\":
+                    if j + 1 < n and text[j + 1] == "\n":
+                        line += 1
+                    j += 2
+                    continue
+                if ch == "'":
+                    if text.startswith("'", j + 1):
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+            continue
+        if c == '"':
+            j, at = i + 1, line
+            while True:
+                k = text.find('"', j)
+                if k < 0:
+                    raise unterminated('"quoted identifier', at)
+                line += text.count("\n", j, k)
+                if text.startswith('"', k + 1):
+                    j = k + 2
+                    continue
+                break
+            if len(words) < _HEAD_WORDS:
+                words.append(text[i : k + 1])
+            i = k + 1
+            continue
+        if c == "$" and not _prev_is_ident(text, i):
+            m = _DOLLAR_TAG.match(text, i)
+            if m:
+                tag = m.group(0)
+                k = text.find(tag, m.end())
+                if k < 0:
+                    raise unterminated(f"dollar-quoted string {tag}", line)
+                line += text.count("\n", i, k)
+                i = k + len(tag)
+                continue
+        if _IDENT_START.match(c) and not _prev_is_ident(text, i):
+            m = _WORD.match(text, i)
+            assert m is not None
+            w = m.group(0).upper()
+            if len(words) < _HEAD_WORDS:
+                words.append(w)
+            if _is_create_routine(words):
+                if w in ("BEGIN", "CASE") and len(words) > 1:
+                    begin_depth += 1
+                elif w == "END" and begin_depth > 0:
+                    begin_depth -= 1
+            elif begin_depth:
+                begin_depth = 0
+            i = m.end()
+            continue
+        i += 1
+    finish(n)
+    return out
+
+
+def _prev_is_ident(text: str, i: int) -> bool:
+    return i > 0 and bool(_IDENT_CHAR.match(text[i - 1]))

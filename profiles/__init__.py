@@ -1,0 +1,1 @@
+"""Built-in environment profiles (YAML files in this folder; shipped in the wheel)."""
