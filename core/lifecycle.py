@@ -130,11 +130,6 @@ class EnvLifecycle(WorkspaceBase):
                             hint="run `stackyard doctor` to see which extensions this Postgres provides",
                         ) from None
 
-    async def provision_data(self, env: str, profile, op) -> None:
-        """Schema and data for a new database: migrations, then seeds, per the profile's data policy."""
-        hooks = getattr(self, "data_hooks", None)
-        if hooks:
-            await hooks(env, profile, op)
 
     async def down(self, env: str = "dev") -> dict:
         """Stop every service, keep the data (ephemeral profiles destroy instead)."""
@@ -223,9 +218,7 @@ class EnvLifecycle(WorkspaceBase):
                         for data in d.glob("postgres/*/data"):
                             await asyncio.to_thread(cluster.kill_orphans, data)
                         remove_tree(d)
-        extra = getattr(self, "gc_hooks", None)
-        if extra:
-            actions += await extra(dry_run)
+        actions += await self.gc_extra(dry_run)
         return actions
 
 

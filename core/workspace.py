@@ -238,6 +238,14 @@ class WorkspaceBase:
         """Superuser DSN to the maintenance database (CREATE/DROP DATABASE live here)."""
         return self.conninfo(env, database="postgres").url
 
+    # cooperative hooks (feature mixins extend them and call super()) ------------------------
+    async def provision_data(self, env: str, profile: Profile, op: Any) -> None:
+        """Schema and data for a freshly created database (migrations, seeds)."""
+
+    async def gc_extra(self, dry_run: bool) -> list[dict]:
+        """More things `gc` removes (expired branches, orphan containers...)."""
+        return []
+
     # reconcile -------------------------------------------------------------------------------
     async def reconcile(self) -> list[dict]:
         """Finish or roll back operations whose process died; rebuild state from manifests if lost."""

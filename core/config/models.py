@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from .base_models import BaseService, HealthcheckConfig, Strict  # noqa: F401  (re-exported)
 
 from ..names import NAME_RE
 
@@ -19,28 +21,6 @@ def parse_duration(text: str) -> int:
     if not m:
         raise ValueError(f"invalid duration {text!r}: use a number and a unit s, m, h, d or w (e.g. 3d)")
     return int(m.group(1)) * _SECONDS[m.group(2)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class HealthcheckConfig(Strict):
-    """How stackyard decides a service is healthy."""
-
-    interval: float = Field(1.0, description="Seconds between probes while waiting.")
-    timeout: float = Field(5.0, description="Seconds before one probe is considered failed.")
-
-
-class BaseService(Strict):
-    enabled: bool = Field(True, description="Start this service (profiles can switch it off).")
-    image: str | None = Field(None, description="Container image for the docker runtime.")
-    port: int | None = Field(None, ge=1, le=65535, description="Fixed host port (port_policy fixed); default: a free port.")
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment variables.")
-    memory: str | None = Field(None, description="Memory limit, e.g. 512m or 2g (docker runtime).")
-    cpus: float | None = Field(None, gt=0, description="CPU limit (docker runtime).")
-    depends_on: list[str] = Field(default_factory=list, description="Services started before this one.")
-    healthcheck: HealthcheckConfig = Field(default_factory=HealthcheckConfig)
 
 
 class PostgresService(BaseService):
@@ -63,8 +43,12 @@ class PostgresService(BaseService):
         return v
 
 
-# Further service kinds (redis, nats, ...) are added to this union by the services catalogue.
-ServiceConfig = Annotated[Union[PostgresService], Field(discriminator="kind")]
+try:  # further service kinds (redis, nats, app, ...) live in the services catalogue
+    from .service_kinds import EXTRA_KINDS
+except ImportError:
+    EXTRA_KINDS = ()
+
+ServiceConfig = Annotated[Union[(PostgresService, *EXTRA_KINDS)], Field(discriminator="kind")]
 
 
 class MigrationsConfig(Strict):

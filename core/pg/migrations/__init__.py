@@ -1,0 +1,29 @@
+"""Migration engine: Supabase-compatible files and history, checksums, locking, safe execution.
+
+Public API:
+- :class:`MigrationEngine` — new/status/up/down/verify/repair/baseline/squash/lint.
+- Building blocks for other features (branch merge, db reset, seeds):
+  :func:`apply_sql_file_in_transaction`, :func:`apply_sql_in_transaction`, :func:`split_sql`,
+  :func:`migration_lock`, :func:`fingerprint` (cache key over all migration files).
+"""
+
+from .apply import AppliedMigration
+from .engine import DEFAULT_DIR, MigrationEngine, VerifyItem, VerifyReport
+from .executor import (
+    SqlPlan,
+    apply_sql_file_in_transaction,
+    apply_sql_in_transaction,
+    connect,
+    migration_lock,
+    plan_statements,
+)
+from .files import MigrationFile, checksum_of, fingerprint, scan
+from .splitter import Statement, split_sql
+from .status import MigrationState, MigrationStatus
+
+__all__ = [
+    "AppliedMigration", "DEFAULT_DIR", "MigrationEngine", "MigrationFile", "MigrationState", "MigrationStatus",
+    "SqlPlan", "Statement", "VerifyItem", "VerifyReport", "apply_sql_file_in_transaction",
+    "apply_sql_in_transaction", "checksum_of", "connect", "fingerprint", "migration_lock", "plan_statements",
+    "scan", "split_sql",
+]
