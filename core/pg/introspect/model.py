@@ -128,6 +128,7 @@ class DbObject:
     deps: set[str] = field(default_factory=set)  # identities this object needs to exist
     sql_ref: str | None = None  # target for COMMENT ON / GRANT, e.g. "TABLE public.t"
     detail: Any = None  # Table / Sequence / EnumType / ... for kinds altered in place
+    name_parts: tuple[str, str] | None = None  # (quoted schema, raw name) of types
 
     @property
     def label(self) -> str:

@@ -30,7 +30,7 @@ def _acl(acl: str, kind: str, owner: str) -> str:
         "ARRAY(SELECT ARRAY[CASE WHEN x.grantee = 0 THEN 'PUBLIC'"
         " ELSE quote_ident(pg_get_userbyid(x.grantee)) END, x.privilege_type, x.is_grantable::text]"
         f" FROM aclexplode(coalesce({acl}, acldefault('{kind}', {owner}))) x"
-        f" WHERE x.grantee <> {owner} ORDER BY 1, 2)"
+        f" WHERE x.grantee <> {owner} ORDER BY 1)"
     )
 
 

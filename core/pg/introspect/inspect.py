@@ -1,0 +1,136 @@
+"""Read a database's user schema from the catalogs into a `Schema`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import psycopg
+from psycopg.rows import dict_row
+
+from core.errors import SQLError
+from core.pg.introspect import queries as q
+from core.pg.introspect import readers as rd
+from core.pg.introspect.ddl import grant_statements, literal
+from core.pg.introspect.model import DbObject, Schema
+
+DEFAULT_EXCLUDED_SCHEMAS: tuple[str, ...] = ("pg_catalog", "information_schema")
+
+_COMMENTABLE_CATALOGS = {"pg_class", "pg_type", "pg_proc", "pg_namespace", "pg_constraint",
+                         "pg_trigger", "pg_policy", "pg_collation"}
+
+
+async def inspect_schema(
+    conn: psycopg.AsyncConnection,
+    *,
+    schemas: list[str] | None = None,
+    exclude_schemas: list[str] | tuple[str, ...] = DEFAULT_EXCLUDED_SCHEMAS,
+) -> Schema:
+    """Introspect the user-defined objects of the database `conn` is connected to.
+
+    `schemas` limits the result to those schemas (extensions in them included);
+    `exclude_schemas` are always skipped, as are pg_toast*/pg_temp* and extension members.
+    """
+    params = {"include": list(schemas) if schemas else None, "exclude": list(exclude_schemas)}
+    try:
+        async with conn.transaction():
+            async with conn.cursor(row_factory=dict_row) as cur:
+                # Deparsed expressions come back schema-qualified with an empty search_path.
+                await cur.execute("SELECT current_setting('search_path') AS sp,"
+                                  " current_setting('server_version_num')::int AS v")
+                row = await cur.fetchone()
+                await cur.execute("SELECT set_config('search_path', '', true)")
+                result = await _read_all(cur, params)
+                # Only matters inside a caller's open transaction; a rollback restores it anyway.
+                await cur.execute("SELECT set_config('search_path', %s, true)", [row["sp"]])
+    except psycopg.Error as e:
+        raise SQLError(f"schema introspection failed: {e}", sqlstate=e.sqlstate,
+                       hint="the role needs read access to the system catalogs") from e
+    result.server_version = row["v"]
+    return result
+
+
+async def _fetch(cur, query: str, params: dict) -> list[dict]:
+    await cur.execute(query, params)
+    return await cur.fetchall()
+
+
+async def _read_all(cur, params: dict) -> Schema:
+    s, idx = Schema(), rd.CatalogIndex()
+    rd.read_schemas(s, idx, await _fetch(cur, q.SCHEMAS, params))
+    rd.read_extensions(s, idx, await _fetch(cur, q.EXTENSIONS, params),
+                       await _fetch(cur, q.EXTENSION_MEMBERS, params))
+    rd.read_collations(s, idx, await _fetch(cur, q.COLLATIONS, params))
+    rd.read_types(s, idx, await _fetch(cur, q.TYPES, params))
+    owned = rd.read_sequences(s, idx, await _fetch(cur, q.SEQUENCES, params))
+    rd.read_tables(s, idx, await _fetch(cur, q.TABLES, params),
+                   await _fetch(cur, q.COLUMNS, params))
+    rd.read_sequence_owners(s, idx, owned)
+    rd.read_constraints(s, idx, await _fetch(cur, q.CONSTRAINTS, params))
+    rd.read_views(s, idx, await _fetch(cur, q.VIEWS, params))
+    rd.read_indexes(s, idx, await _fetch(cur, q.INDEXES, params))
+    rd.read_functions(s, idx, await _fetch(cur, q.FUNCTIONS, params))
+    rd.read_triggers(s, idx, await _fetch(cur, q.TRIGGERS, params))
+    rd.read_policies(s, idx, await _fetch(cur, q.POLICIES, params))
+    for r in await _fetch(cur, q.SCHEMA_ACLS, params):
+        ident = idx.primary.get(("pg_namespace", r["oid"]))
+        if ident:
+            idx.acls[ident] = r["acl"]
+    await cur.execute("SELECT oid, adrelid FROM pg_attrdef WHERE oid >= 16384")
+    for r in await cur.fetchall():
+        if r["adrelid"] in idx.tables_by_oid:
+            idx.alias("pg_attrdef", r["oid"], idx.tables_by_oid[r["adrelid"]].identity)
+    _add_dependencies(s, idx, await _fetch(cur, q.DEPENDS, params))
+    _add_comments(s, idx, await _fetch(cur, q.COMMENTS, params))
+    _add_grants(s, idx)
+    return s
+
+
+def _add_dependencies(s: Schema, idx: rd.CatalogIndex, rows: list[dict]) -> None:
+    for r in rows:
+        who = idx.deps.get((r["catalog"], r["objid"]))
+        what = idx.deps.get((r["refcatalog"], r["refobjid"]))
+        if who is None or what is None or who == what:
+            continue
+        obj = s.objects[who]
+        if obj.kind == "extension":
+            continue  # an extension member pointing at user objects; not ours to order
+        if obj.kind == "sequence" and r["deptype"] == "a":
+            continue  # OWNED BY: modelled by the sequence_owner object (breaks the cycle)
+        obj.deps.add(what)
+
+
+def _add_comments(s: Schema, idx: rd.CatalogIndex, rows: list[dict]) -> None:
+    for r in rows:
+        if r["catalog"] not in _COMMENTABLE_CATALOGS:
+            continue
+        target = idx.primary.get((r["catalog"], r["objoid"]))
+        if target is None:
+            continue
+        obj = s.objects[target]
+        if r["objsubid"]:
+            if obj.kind != "table" or not r["column_name"]:
+                continue
+            ref = f"COLUMN {obj.qname}.{r['column_name']}"
+        elif obj.sql_ref:
+            ref = obj.sql_ref
+        else:
+            continue
+        text = r["description"]
+        s.add(DbObject("comment", f"comment on {ref}", ref, text,
+                       [f"COMMENT ON {ref} IS {literal(text)}"], [f"COMMENT ON {ref} IS NULL"],
+                       parent=target, deps={target}, sql_ref=ref))
+
+
+def _add_grants(s: Schema, idx: rd.CatalogIndex) -> None:
+    for ident, entries in idx.acls.items():
+        obj = s.objects[ident]
+        ref = obj.sql_ref
+        by_grantee: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+        for grantee, privilege, grantable in entries or []:
+            by_grantee[grantee].append((privilege, grantable == "true"))
+        for grantee, privs in by_grantee.items():
+            privs.sort()
+            s.add(DbObject("grant", f"grant to {grantee} on {ref}", ref, tuple(privs),
+                           grant_statements(ref, grantee, privs),
+                           [f"REVOKE ALL ON {ref} FROM {grantee}"],
+                           parent=ident, deps={ident}, sql_ref=ref))
