@@ -26,7 +26,8 @@ def write(mdir: Path, version: int | str, name: str, text: str) -> Path:
 
 def query(dsn: str, q: str, params=None) -> list[tuple]:
     with psycopg.connect(dsn, autocommit=True) as c:
-        return c.execute(q, params).fetchall()
+        cur = c.execute(q, params)
+        return cur.fetchall() if cur.description else []
 
 
 def exists(dsn: str, relname: str) -> bool:
