@@ -81,8 +81,7 @@ _FUNCTION_RULES: list[tuple[re.Pattern, str, Support, str]] = [
      "supabase_vault", Support.UNSUPPORTED, "needs supabase_vault"),
     (re.compile(r"\bpgsodium\s*\.\s*\w+", re.I), "pgsodium", Support.UNSUPPORTED, "needs pgsodium"),
     (re.compile(r"\bgraphql\s*\.\s*resolve\s*\(", re.I), "pg_graphql", Support.UNSUPPORTED, "needs pg_graphql"),
-    (re.compile(r"\b(extensions\s*\.\s*)?(sign|verify)\s*\(\s*(?=[^)]*,)", re.I), "pgjwt", Support.UNSUPPORTED,
-     "needs pgjwt"),
+    (re.compile(r"\bextensions\s*\.\s*(sign|verify)\s*\(", re.I), "pgjwt", Support.UNSUPPORTED, "needs pgjwt"),
 ]
 
 _OTHER_RULES: list[tuple[re.Pattern, Support, str, str | None]] = [
