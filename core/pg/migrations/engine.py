@@ -307,11 +307,12 @@ class MigrationEngine:
 
         return await baseline(self, name, exclude_schemas=exclude_schemas)
 
-    async def squash(self, to: str | None = None, *, exclude_schemas: tuple[str, ...] = ()):
+    async def squash(self, to: str | None = None, *, exclude_schemas: tuple[str, ...] = (), prepare=None):
         """Replace migrations up to ``to`` by one verified file (see maintenance.squash)."""
         from .maintenance import squash
 
-        return await squash(self, _check_version(to, "--to version"), exclude_schemas=exclude_schemas)
+        return await squash(self, _check_version(to, "--to version"), exclude_schemas=exclude_schemas,
+                            prepare=prepare)
 
     async def lint(self, *, fail_on: str = "error", pending_only: bool = False):
         """Lint migration up sections with squawk (server's major version); see lint.LintReport."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from ...errors import ConflictError, UsageError
 from ...names import validate_name
@@ -83,12 +83,20 @@ def _first_difference(a: list[str], b: list[str]) -> str:
     return "\n".join(diff)
 
 
-async def squash(engine: "MigrationEngine", to: str | None, *, exclude_schemas: tuple[str, ...] = ()) -> SquashResult:
+async def squash(
+    engine: "MigrationEngine",
+    to: str | None,
+    *,
+    exclude_schemas: tuple[str, ...] = (),
+    prepare: Callable[[str], Awaitable[None]] | None = None,
+) -> SquashResult:
     """Replace local migrations up to ``to`` by one file holding their final schema AND data.
 
     The originals are replayed on scratch database A, A is dumped (schema + rows as INSERTs)
     into the new file, the file is applied on scratch database B, and A and B must have the
-    same schema dump and the same rows in every table and sequence — otherwise nothing changes.
+    same schema dump and the same rows in every table and sequence (``exclude_schemas`` are left
+    out of the file but NOT out of the comparison) — otherwise nothing changes. ``prepare(dsn)``
+    readies each scratch database first (e.g. the Supabase bootstrap of auth/storage schemas).
     The originals move to ``<migrations_dir>/.squashed/<timestamp>/``. When this database has
     them applied, its history is rewritten to the single squashed version.
     """
@@ -115,8 +123,10 @@ async def squash(engine: "MigrationEngine", to: str | None, *, exclude_schemas: 
                             hint="apply them first (`migration up --to VERSION`) or squash a smaller range")
     last = group[-1]
     async with scratch_database(engine.dsn, "squash_a") as dsn_a, scratch_database(engine.dsn, "squash_b") as dsn_b:
+        if prepare is not None:
+            await prepare(dsn_a)
+            await prepare(dsn_b)
         await MigrationEngine(dsn_a, engine.migrations_dir, lock_wait=engine.lock_wait).up(to=to, include_all=True)
-        schema = await dump_schema(dsn_a, exclude_schemas)
         pre, data, post = await dump_for_replay(dsn_a, exclude_schemas)
         header = (f"-- Squashed by stackyard on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from "
                   f"{len(group)} migrations ({group[0].version} .. {last.version}); originals in {BACKUP_DIR}/.\n"
@@ -127,13 +137,13 @@ async def squash(engine: "MigrationEngine", to: str | None, *, exclude_schemas: 
             candidate = Path(tmp) / last.filename
             candidate.write_text(content)
             await MigrationEngine(dsn_b, Path(tmp), lock_wait=engine.lock_wait).up()
-        schema_a = comparable_schema(schema)
-        schema_b = comparable_schema(await dump_schema(dsn_b, exclude_schemas))
+        schema_a = comparable_schema(await dump_schema(dsn_a))
+        schema_b = comparable_schema(await dump_schema(dsn_b))
         if schema_a != schema_b:
             raise ConflictError("squash verification failed: the squashed file gives a different schema; "
                                 "nothing was changed\n" + _first_difference(schema_a, schema_b))
-        digest_a = await data_digest(dsn_a, exclude_schemas)
-        digest_b = await data_digest(dsn_b, exclude_schemas)
+        digest_a = await data_digest(dsn_a)
+        digest_b = await data_digest(dsn_b)
         if digest_a != digest_b:
             differ = sorted(k for k in set(digest_a.tables) | set(digest_a.sequences) | set(digest_b.tables)
                             if digest_a.tables.get(k) != digest_b.tables.get(k)
