@@ -306,3 +306,10 @@ class TruncatingGen(Generator):
             keep = max(self.limit - len(domain) - len(suffix) - 1, 1)
             return f"{local[:keep]}{suffix}@{domain}"[: self.limit]
         return value[: self.limit - len(suffix) - 1] + "-" + suffix
+
+
+def ref_of(gen: Generator) -> RefGen | None:
+    """The RefGen inside ``gen`` (possibly wrapped for NULLs), if it is a reference."""
+    while isinstance(gen, NullableGen):
+        gen = gen.inner
+    return gen if isinstance(gen, RefGen) else None

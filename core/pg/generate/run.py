@@ -1,0 +1,284 @@
+"""Run a generation: plan, draw, make unique, COPY — all in one transaction.
+
+Generation is CPU-bound, so the whole run happens on a worker thread with a blocking
+psycopg connection; progress events are handed back to the event loop thread-safely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from core.errors import SQLError, StackyardError, UnreachableError, UsageError
+from core.events import NULL_BUS, EventBus
+
+from .generators import RefGen, SqlGen, derive_rng, ref_of
+from .plan import Field, TablePlan, build_plans
+from .schema import load_schema
+from .spec import Spec, load_spec
+from .unique import enforce_unique
+
+_COPY_CHUNK = 50_000  # rows between progress events
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class TableReport:
+    table: str
+    rows: int
+    columns: list[str]
+    deferred_columns: list[str] = field(default_factory=list)
+    unchecked_constraints: list[str] = field(default_factory=list)  # CHECKs Postgres verified
+    seconds: float = 0.0
+
+
+@dataclass
+class GenerateReport:
+    """What a generation run inserted."""
+
+    seed: int
+    spec: str | None
+    tables: list[TableReport] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def to_dict(self) -> dict:
+        return {
+            "seed": self.seed,
+            "spec": self.spec,
+            "total_rows": self.total_rows,
+            "seconds": round(self.seconds, 3),
+            "tables": [
+                {**t.__dict__, "seconds": round(t.seconds, 3)} for t in self.tables
+            ],
+        }
+
+
+async def generate(
+    dsn: str,
+    spec_path: Path | None,
+    *,
+    rows: int | None = None,
+    seed: int = 42,
+    tables: list[str] | None = None,
+    bus: EventBus | None = None,
+) -> GenerateReport:
+    """Fill tables with synthetic rows described by a YAML spec (or inferred from the schema).
+
+    ``rows`` overrides every table's row count; ``tables`` restricts the run to those tables.
+    The same seed on the same starting database gives identical rows. Everything happens in one
+    transaction: on any error (ConfigError for spec problems, UsageError when constraints cannot
+    be satisfied, SQLError otherwise) nothing is inserted.
+    """
+    bus = bus or NULL_BUS
+    if rows is not None and rows < 0:
+        raise UsageError(f"--rows must be 0 or more, got {rows}")
+    spec = load_spec(Path(spec_path)) if spec_path is not None else None
+    loop = asyncio.get_running_loop()
+    with bus.operation("db.generate", target=str(spec_path) if spec_path else None) as op:
+
+        def progress(message: str, done: int, total: int) -> None:
+            loop.call_soon_threadsafe(op.progress, message, done, total, "rows")
+
+        return await asyncio.to_thread(_generate_blocking, dsn, spec, rows, seed, tables, progress)
+
+
+def _generate_blocking(
+    dsn: str, spec: Spec | None, rows: int | None, seed: int, tables: list[str] | None,
+    progress: Progress,
+) -> GenerateReport:
+    t0 = time.monotonic()
+    try:
+        conn = psycopg.connect(dsn, autocommit=True)
+    except psycopg.OperationalError as e:
+        raise UnreachableError(f"cannot connect to the database: {e}".strip()) from e
+    report = GenerateReport(seed, spec.path if spec else None)
+    with conn:
+        schema = load_schema(conn)
+        plans = build_plans(schema, spec, rows=rows, seed=seed, tables=tables)
+        with conn.transaction():
+            for plan in plans:
+                report.tables.append(_load_table(conn, plan, seed, progress))
+            for plan in plans:
+                if any(f.deferred for f in plan.fields):
+                    _fill_deferred(conn, plan, seed, progress)
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+def _fetch_keys(conn: psycopg.Connection, ref: RefGen) -> list[Any]:
+    schema_name, table_name = ref.table.split(".", 1)
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in ref.columns)
+    not_null = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier(c)) for c in ref.columns)
+    # ORDER BY makes the picks deterministic whatever order the server returns rows in.
+    q = sql.SQL("SELECT DISTINCT {cols} FROM {t} WHERE {nn} ORDER BY {cols}").format(
+        cols=cols, t=sql.Identifier(schema_name, table_name), nn=not_null
+    )
+    rows = conn.execute(q).fetchall()
+    return [r[0] for r in rows] if len(ref.columns) == 1 else [tuple(r) for r in rows]
+
+
+def _prepare_refs(conn: psycopg.Connection, plan: TablePlan, fields: list[Field]) -> None:
+    for f in fields:
+        ref = ref_of(f.gen)
+        if ref is None:
+            continue
+        ref.values = _fetch_keys(conn, ref)
+        if not ref.values and plan.rows and not f.nullable:
+            parent = ref.table.removeprefix("public.")
+            raise UsageError(
+                f"{plan.table.display}({', '.join(f.columns)}) must reference {parent}, which has no rows",
+                hint=f"generate {parent} in the same run (add it to the spec) or seed it first",
+            )
+
+
+def _prepare_sql(conn: psycopg.Connection, plan: TablePlan, seed: int) -> None:
+    for f in plan.copy_fields:
+        if not isinstance(f.gen, SqlGen):
+            continue
+        # setseed makes random() in the expression repeatable for the same --seed.
+        conn.execute("SELECT setseed(%s)", (f.gen.rng.random() * 2 - 1,))
+        q = sql.SQL("SELECT ({})::text FROM generate_series(1, %s)").format(sql.SQL(f.gen.expression))
+        try:
+            with conn.transaction():
+                f.gen.values = [r[0] for r in conn.execute(q, (plan.rows,)).fetchall()]
+        except psycopg.Error as e:
+            message = f"sql expression for {plan.table.display}.{f.columns[0]} failed: {e.diag.message_primary or e}"
+            raise (f.mark.error(message, "it must be a scalar SQL expression, e.g. now() - random() * interval '30 days'")
+                   if f.mark else UsageError(message)) from e
+
+
+def _existing_keys(conn: psycopg.Connection, plan: TablePlan) -> dict[tuple[str, ...], set[tuple]]:
+    t = sql.Identifier(plan.table.schema, plan.table.name)
+    if not plan.unique_sets or conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(t)).fetchone()[0]:
+        return {}
+    out = {}
+    for cols in plan.unique_sets:
+        q = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, cols)), t)
+        out[cols] = {tuple(r) for r in conn.execute(q).fetchall()}
+    return out
+
+
+def _load_table(conn: psycopg.Connection, plan: TablePlan, seed: int, progress: Progress) -> TableReport:
+    t0 = time.monotonic()
+    fields = plan.copy_fields
+    _prepare_refs(conn, plan, fields)
+    _prepare_sql(conn, plan, seed)
+    values = {i: f.gen.draw(plan.rows) for i, f in enumerate(plan.fields) if not f.deferred}
+    enforce_unique(plan, values, _existing_keys(conn, plan))
+    columns: list[str] = []
+    column_values: list[list[Any]] = []
+    for i, f in enumerate(plan.fields):
+        if f.deferred:
+            continue
+        if len(f.columns) == 1:
+            columns.append(f.columns[0])
+            column_values.append(values[i])
+        else:  # a composite key: split tuples into one list per column
+            for k, c in enumerate(f.columns):
+                columns.append(c)
+                column_values.append([None if v is None else v[k] for v in values[i]])
+    _copy(conn, plan, columns, column_values, progress)
+    return TableReport(
+        plan.table.display, plan.rows, columns,
+        [c for f in plan.fields if f.deferred for c in f.columns],
+        [f"{name}: {definition}" for name, definition in plan.unchecked],
+        time.monotonic() - t0,
+    )
+
+
+def _copy(conn: psycopg.Connection, plan: TablePlan, columns: list[str], column_values: list[list[Any]], progress: Progress) -> None:
+    t = sql.Identifier(plan.table.schema, plan.table.name)
+    if columns:
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(t, sql.SQL(", ").join(map(sql.Identifier, columns)))
+    else:  # every column is left to Postgres: COPY needs at least one, so use INSERT
+        stmt = None
+    progress(plan.table.display, 0, plan.rows)
+    # No savepoint: the second pass finds this run's rows by xmin = the top transaction id.
+    try:
+        if stmt is None:
+            # A zero-column SELECT inserts rows made only of defaults.
+            conn.execute(sql.SQL("INSERT INTO {} SELECT FROM generate_series(1, %s)").format(t), (plan.rows,))
+        else:
+            with conn.cursor().copy(stmt) as copy:
+                rows = zip(*column_values)
+                write = copy.write_row
+                for done in range(0, plan.rows, _COPY_CHUNK):
+                    for _ in range(min(_COPY_CHUNK, plan.rows - done)):
+                        write(next(rows))
+                    progress(plan.table.display, min(done + _COPY_CHUNK, plan.rows), plan.rows)
+    except psycopg.Error as e:
+        raise constraint_error(e, plan) from e
+    progress(plan.table.display, plan.rows, plan.rows)
+
+
+def _fill_deferred(conn: psycopg.Connection, plan: TablePlan, seed: int, progress: Progress) -> None:
+    """Second pass: point cycle-breaking foreign keys at rows that now exist."""
+    t = sql.Identifier(plan.table.schema, plan.table.name)
+    # Rows this transaction inserted, in insertion order (deterministic on a fresh table).
+    ctids = [r[0] for r in conn.execute(
+        sql.SQL("SELECT ctid::text FROM {} WHERE xmin = pg_current_xact_id()::xid ORDER BY ctid").format(t)
+    ).fetchall()]
+    deferred = [f for f in plan.fields if f.deferred]
+    _prepare_refs(conn, plan, deferred)
+    sets, arrays, cols = [], [ctids], []
+    for f in deferred:
+        values = f.gen.draw(len(ctids))
+        if f.deferred_null_fraction:
+            r = derive_rng(seed, plan.table.key, *f.columns, "deferred-nulls").random
+            values = [None if r() < f.deferred_null_fraction else v for v in values]
+        for k, c in enumerate(f.columns):
+            col = plan.table.columns[c]
+            arrays.append([v if len(f.columns) == 1 else (None if v is None else v[k]) for v in values])
+            # format_type() output from the catalog, not user input: safe to splice as a type.
+            cols.append(sql.SQL("%s::{}[]").format(sql.SQL(col.type_sql)))
+            sets.append(sql.SQL("{c} = v.{c}").format(c=sql.Identifier(c)))
+    names = [sql.Identifier(c) for f in deferred for c in f.columns]
+    q = sql.SQL("UPDATE {t} SET {sets} FROM unnest(%s::tid[], {cols}) AS v(ctid_, {names}) WHERE {t}.ctid = v.ctid_").format(
+        t=t, sets=sql.SQL(", ").join(sets), cols=sql.SQL(", ").join(cols), names=sql.SQL(", ").join(names),
+    )
+    progress(f"{plan.table.display} (second pass)", 0, len(ctids))
+    try:
+        conn.execute(q, arrays)
+    except psycopg.Error as e:
+        raise constraint_error(e, plan) from e
+    progress(f"{plan.table.display} (second pass)", len(ctids), len(ctids))
+
+
+def constraint_error(e: psycopg.Error, plan: TablePlan) -> StackyardError:
+    """Explain a failed load in terms of the table, its constraint and what to change."""
+    d, table = e.diag, plan.table.display
+    where = f" ({d.context.splitlines()[0]})" if d.context else ""
+    detail = f": {d.message_detail}" if d.message_detail else ""
+    if d.sqlstate == "23514":
+        definition = dict(plan.table.checks).get(d.constraint_name or "", "")
+        return UsageError(
+            f"{table}: generated rows violate CHECK constraint {d.constraint_name} {definition}{where}",
+            hint=f"name a generator for the constrained column(s) under tables.{table}.columns "
+            "in the spec that always satisfies it (e.g. range or choices)",
+        )
+    if d.sqlstate in ("23505", "23503", "23502"):
+        what = {"23505": "unique", "23503": "foreign key", "23502": "not-null"}[d.sqlstate]
+        return UsageError(
+            f"{table}: generated rows violate {what} constraint "
+            f"{d.constraint_name or d.column_name or ''}{detail}{where}",
+            hint="name a generator for that column in the spec",
+        )
+    if d.sqlstate and d.sqlstate.startswith("22"):
+        return UsageError(
+            f"{table}: a generated value does not fit its column: {d.message_primary}{where}",
+            hint="check the generator for that column (type, length, enum labels)",
+        )
+    return SQLError(f"{table}: loading generated rows failed: {d.message_primary or e}",
+                    sqlstate=d.sqlstate)
