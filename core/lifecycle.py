@@ -92,10 +92,13 @@ class EnvLifecycle(WorkspaceBase):
         row = self.state.get_env(env)
         if row is None:
             return
-        ctx = self.context(row)
-        rt = self.runtime(row.runtime)
+        try:
+            ctx = self.context(row)
+            rt = self.runtime(row.runtime)
+        except Exception:  # cannot even reach the runtime: still never leave a half env in state
+            ctx = rt = None
         if created:
-            for s in self.state.services(env):
+            for s in self.state.services(env) if rt else []:
                 try:
                     await rt.remove(ctx, s)
                 except Exception:  # best effort; gc catches the rest
@@ -105,7 +108,7 @@ class EnvLifecycle(WorkspaceBase):
             if not isinstance(err, (KeyboardInterrupt, asyncio.CancelledError)):
                 self.bus.warning(f"rolled back: environment {env!r} was not created")
             return
-        for s in started:
+        for s in started if rt else []:
             try:
                 self.state.upsert_service(await rt.stop(ctx, s))
             except Exception:

@@ -151,7 +151,7 @@ class WorkspaceBase:
         validate_name(env, "environment name")
         row = self.state.get_env(env)
         if row is None or row.status == "creating":
-            known = [e.name for e in self.state.list_envs()]
+            known = [e.name for e in self.state.list_envs() if e.status == "ready"]
             raise NotFoundError(
                 f"no environment {env!r}",
                 hint=f"create it with `stackyard up {env}`" + (f"; known: {', '.join(known)}" if known else ""),

@@ -14,9 +14,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-import profiles as builtin_profiles
-
 from ..errors import ConfigError, NotFoundError
+from ..paths import BUILTIN_PROFILES
 from .models import BaseService, ProjectConfig, Strict, parse_duration
 from .validate import validate
 from .yamlpos import load_yaml
@@ -100,7 +99,7 @@ class Profile(Strict):
 
 
 def builtin_dir() -> Path:
-    return Path(builtin_profiles.__file__).parent
+    return BUILTIN_PROFILES
 
 
 def _sources(name: str, root: Path | None) -> list[Path]:
@@ -115,14 +114,17 @@ def _sources(name: str, root: Path | None) -> list[Path]:
     return found
 
 
-def deep_merge(base: dict, over: dict) -> dict:
-    """Mappings merge recursively; lists and scalars replace; None removes the key."""
+def deep_merge(base: dict, over: dict, *, keep_none: bool = False) -> dict:
+    """Mappings merge recursively; lists and scalars replace; None removes the key.
+
+    ``keep_none`` keeps the None markers (merging layers of one profile before its parent).
+    """
     out = copy.deepcopy(base)
     for k, v in over.items():
-        if v is None:
+        if v is None and not keep_none:
             out.pop(k, None)
         elif isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
+            out[k] = deep_merge(out[k], v, keep_none=keep_none)
         else:
             out[k] = copy.deepcopy(v)
     return out
@@ -141,7 +143,7 @@ def _raw(name: str, root: Path | None, env: dict[str, str] | None, chain: tuple[
         if not isinstance(data, dict):
             raise ConfigError("a profile must be a mapping", path=str(f), line=1, col=1)
         validate(Profile, data, pos)  # each layer is checked on its own, with its own positions
-        merged = deep_merge(merged, data)
+        merged = deep_merge(merged, data, keep_none=True)
     parent = merged.get("extends")
     if parent:
         merged = deep_merge(_raw(parent, root, env, chain + (name,)), {k: v for k, v in merged.items() if k != "extends"})
@@ -150,10 +152,14 @@ def _raw(name: str, root: Path | None, env: dict[str, str] | None, chain: tuple[
 
 def load_profile(name: str, root: Path | None = None, env: dict[str, str] | None = None) -> Profile:
     """Resolve a profile: built-in, then the project's file over it, then ``extends`` chains."""
-    data = _raw(name, root, env, ())
+    data = _strip_none(_raw(name, root, env, ()))
     data["name"] = name
     data.pop("extends", None)
     return Profile.model_validate(data)
+
+
+def _strip_none(d: dict) -> dict:
+    return {k: _strip_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
 
 
 def list_profiles(root: Path | None = None) -> list[str]:
