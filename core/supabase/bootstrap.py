@@ -20,7 +20,7 @@ from psycopg import sql
 
 from ..errors import SQLError, StackyardError, UnreachableError
 from ..events import NULL_BUS, EventBus
-from .config_toml import BucketConfig
+from .config_toml import BucketConfig, parse_size
 from .provider import SHIMMABLE, shim_sql
 
 SECTIONS = ("10_roles.sql", "20_schemas.sql", "30_auth.sql", "40_storage.sql", "50_realtime.sql")
@@ -61,10 +61,18 @@ def section_sql(name: str) -> str:
 
 
 def _bucket_row(b) -> tuple:
+    """(name, public, file_size_limit bytes, allowed_mime_types or None) from a bucket config or dict."""
+    if hasattr(b, "model_dump"):  # the config models' StorageBucket
+        b = b.model_dump()
     if isinstance(b, BucketConfig):
-        return (b.name, b.public, b.file_size_limit, b.allowed_mime_types)
+        b = b.to_dict()
     if isinstance(b, dict) and isinstance(b.get("name"), str) and b["name"]:
-        return (b["name"], bool(b.get("public", False)), b.get("file_size_limit"), b.get("allowed_mime_types"))
+        limit = b.get("file_size_limit")
+        try:
+            limit = parse_size(limit) if limit is not None else None
+        except ValueError as e:
+            raise StackyardError(f"storage bucket {b['name']!r}: file_size_limit: {e}") from None
+        return (b["name"], bool(b.get("public", False)), limit, list(b.get("allowed_mime_types") or []) or None)
     raise StackyardError(f"invalid storage bucket {b!r}", hint="a bucket needs at least a non-empty name")
 
 
@@ -102,6 +110,18 @@ async def _try_extension(conn: psycopg.AsyncConnection, report: BootstrapReport,
         )
     else:
         report.extensions[name] = "missing"
+
+
+async def _upsert_buckets(conn: psycopg.AsyncConnection, rows: list[tuple]) -> None:
+    """Insert or update bucket rows the way `supabase seed buckets` does (keyed by id = name)."""
+    async with conn.cursor() as c:
+        await c.executemany(
+            "insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types) "
+            "values (%s, %s, %s, %s, %s) on conflict (id) do update set public = excluded.public, "
+            "file_size_limit = excluded.file_size_limit, allowed_mime_types = excluded.allowed_mime_types, "
+            "updated_at = now()",
+            [(r[0], *r) for r in rows],
+        )
 
 
 async def bootstrap(dsn: str, *, buckets: Iterable | None = None, bus: EventBus | None = None) -> BootstrapReport:
@@ -147,14 +167,11 @@ async def bootstrap(dsn: str, *, buckets: Iterable | None = None, bus: EventBus 
                 op.progress("bootstrap extensions", len(SECTIONS), total, "sections")
                 await _install_extensions(conn, report)
                 op.progress("bootstrap storage buckets", len(SECTIONS) + 1, total, "sections")
-                async with conn.cursor() as c:
-                    await c.executemany(
-                        "insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types) "
-                        "values (%s, %s, %s, %s, %s) on conflict (id) do update set public = excluded.public, "
-                        "file_size_limit = excluded.file_size_limit, allowed_mime_types = excluded.allowed_mime_types, "
-                        "updated_at = now()",
-                        [(r[0], *r) for r in rows],
-                    )
+                try:
+                    await _upsert_buckets(conn, rows)
+                except psycopg.Error as e:
+                    raise SQLError(f"storage bucket rows: {e.diag.message_primary or e}",
+                                   sqlstate=e.diag.sqlstate) from e
                 report.buckets = [r[0] for r in rows]
                 cur = await conn.execute("select rolname from pg_roles")
                 report.roles_created = sorted({r[0] for r in await cur.fetchall()} - roles_before)

@@ -37,7 +37,7 @@ class BucketConfig:
             "name": self.name,
             "public": self.public,
             "file_size_limit": self.file_size_limit,
-            "allowed_mime_types": self.allowed_mime_types,
+            "allowed_mime_types": list(self.allowed_mime_types or []),
         }
 
 
@@ -210,5 +210,5 @@ def to_stackyard_config_dict(sp: SupabaseProject) -> dict:
         "services": {"db": {"kind": "postgres", "database": "postgres"}},
         "migrations": {"dir": sp.migrations_dir},
         "seeds": {"paths": list(sp.seed_paths) if sp.seed_enabled else []},
-        "storage": {"buckets": [b.to_dict() for b in sp.buckets]},
+        "storage_buckets": [b.to_dict() for b in sp.buckets],
     }

@@ -21,6 +21,8 @@ create schema if not exists realtime authorization supabase_admin;
 create schema if not exists graphql authorization supabase_admin;
 create schema if not exists graphql_public authorization supabase_admin;
 create schema if not exists vault authorization supabase_admin;
+-- so that dumps' `CREATE EXTENSION "pgsodium" WITH SCHEMA "pgsodium"` resolve (the schema must exist)
+create schema if not exists pgsodium authorization supabase_admin;
 create schema if not exists supabase_functions authorization supabase_admin;
 create schema if not exists supabase_migrations authorization postgres;
 
