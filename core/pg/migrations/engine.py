@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,20 @@ from .files import MigrationFile, new_file, scan, version_key
 from .status import MigrationState, MigrationStatus, compute_status
 
 DEFAULT_DIR = Path("supabase/migrations")
+
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|h)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_duration(value: float | int | str | None, what: str = "duration") -> float | None:
+    """Seconds from a number or a string like '5s', '500ms', '2min' (config style)."""
+    if value is None or isinstance(value, (int, float)):
+        return None if value is None else float(value)
+    m = _DURATION_RE.match(value)
+    if not m:
+        raise UsageError(f"invalid {what} {value!r}", hint="use e.g. 500ms, 5s, 2min, 1h")
+    return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
 
 
 def _check_version(version: str | None, what: str = "version") -> str | None:
@@ -49,7 +64,7 @@ class VerifyReport:
 class MigrationEngine:
     """Runs the migrations of ``migrations_dir`` against the database at ``dsn``.
 
-    ``lock_timeout`` / ``statement_timeout`` (seconds) apply to every migration statement;
+    ``lock_timeout`` / ``statement_timeout`` (seconds, or strings like '5s') apply to every migration statement;
     ``lock_wait`` is how long a second runner waits for the migration lock before LockedError.
     """
 
@@ -59,16 +74,16 @@ class MigrationEngine:
         migrations_dir: Path = DEFAULT_DIR,
         *,
         bus: EventBus | None = None,
-        lock_timeout: float | None = None,
-        statement_timeout: float | None = None,
+        lock_timeout: float | str | None = None,
+        statement_timeout: float | str | None = None,
         lock_wait: float = 30.0,
         env: str | None = None,
     ) -> None:
         self.dsn = dsn
         self.migrations_dir = Path(migrations_dir)
         self.bus = bus or NULL_BUS
-        self.lock_timeout = lock_timeout
-        self.statement_timeout = statement_timeout
+        self.lock_timeout = parse_duration(lock_timeout, "lock_timeout")
+        self.statement_timeout = parse_duration(statement_timeout, "statement_timeout")
         self.lock_wait = lock_wait
         self.env = env
 

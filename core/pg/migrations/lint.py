@@ -86,6 +86,8 @@ def up_only_text(mf: MigrationFile) -> str:
 async def server_pg_version(dsn: str) -> str:
     """``major.minor`` of the server, falling back to the local binaries when unreachable."""
     try:
+        if not dsn:
+            raise StackyardError("no database")
         conn = await connect(dsn)
     except StackyardError:
         v = find_binaries().version or "18.0"
