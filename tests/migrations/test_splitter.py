@@ -62,6 +62,7 @@ def test_unterminated_constructs_are_errors_with_a_line(sql, what):
     with pytest.raises(SQLError) as ei:
         split_sql("select 1;\n" + sql, path="m.sql")
     assert what in ei.value.message and ei.value.line == 2 and ei.value.path == "m.sql"
+    assert ei.value.exit_code == 2
 
 
 def test_restrict_lines_dropped_other_meta_commands_refused():

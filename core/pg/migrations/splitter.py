@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...errors import SQLError
+from ...errors import ExitCode, SQLError
 
 _IDENT_START = re.compile(r"[A-Za-z_\u0080-\uffff]")
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\u0080-\uffff]")
@@ -71,7 +71,7 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
         return SQLError(
             f"unterminated {what} starting here", path=path, line=at_line,
             statement=text[start:][:400] if start is not None else None,
-            hint="close it, or check for a stray quote earlier in the file",
+            hint="close it, or check for a stray quote earlier in the file", exit_code=ExitCode.USAGE,
         )
 
     while i < n:
@@ -111,6 +111,7 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
             raise SQLError(
                 f"psql meta-command {meta.split()[0]!r} is not SQL", path=path, line=line, statement=meta,
                 hint="migrations are sent to the server as SQL; remove psql backslash commands",
+                exit_code=ExitCode.USAGE,
             )
         if c == ";":
             if begin_depth > 0:
