@@ -121,7 +121,8 @@ ORDER BY 3"""
 
 COLUMNS = f"""
 SELECT a.attrelid, quote_ident(a.attname) AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       (SELECT typtype = 'e' FROM pg_type WHERE oid = a.atttypid) AS is_enum,
+       EXISTS (SELECT 1 FROM pg_type t LEFT JOIN pg_type el ON el.oid = t.typelem
+               WHERE t.oid = a.atttypid AND 'e' IN (t.typtype, el.typtype)) AS is_enum,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <>
             (SELECT typcollation FROM pg_type WHERE oid = a.atttypid)
             THEN {_COLL.format(oid='a.attcollation')} END AS collation,

@@ -1,0 +1,3 @@
+CREATE EXTENSION hstore VERSION '1.7';
+CREATE EXTENSION pg_trgm;
+CREATE TABLE public.doc (id int, attrs public.hstore);
