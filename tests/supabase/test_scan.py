@@ -1,0 +1,71 @@
+"""Pre-flight scan: classification with file:line, comments and strings ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.supabase import Support, extension_names_in, scan_migrations
+from core.supabase.scan import mask_sql, summarize
+
+from .conftest import PROJECT
+
+MIGRATIONS = sorted((PROJECT / "supabase" / "migrations").glob("*.sql"))
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_fixture_project_on_embedded_server_without_standins():
+    findings = scan_migrations(MIGRATIONS, available_extensions={"vector", "citext"})
+    by = {(Path(f.path).name, f.line, f.construct): f for f in findings}
+    ext = by[("20240101000000_init.sql", 2, "CREATE EXTENSION uuid-ossp")]
+    assert ext.support is Support.UNSUPPORTED and "stand-in" in ext.hint
+    assert by[("20240101000000_init.sql", 10, "gen_random_bytes()")].support is Support.APPROXIMATE
+    assert by[("20240101000000_init.sql", 21, "uuid_generate_v4()")].support is Support.APPROXIMATE
+    assert summarize(findings)["unsupported"] == 1
+
+
+def test_fixture_project_with_standins_and_with_real_extensions():
+    standins = {"uuid-ossp", "pgcrypto"}
+    findings = scan_migrations(MIGRATIONS, available_extensions=standins, standins=standins)
+    assert summarize(findings)["unsupported"] == 0
+    real = scan_migrations(MIGRATIONS, available_extensions={"uuid-ossp", "pgcrypto"})
+    assert {f.support for f in real} == {Support.EXACT}
+
+
+def test_supabase_specific_constructs(tmp_path):
+    f = write(tmp_path, "20240301000000_patterns.sql", """\
+-- select cron.schedule('in a comment', '* * * * *', 'select 1');
+\\restrict abc
+create extension if not exists pg_net with schema extensions;
+select cron.schedule('nightly', '0 3 * * *', $$delete from logs$$);
+insert into auth.users (id, encrypted_password)
+values (gen_random_uuid(), extensions.crypt('pw', extensions.gen_salt('bf')));
+select 'net.http_post(in a string)';
+create function f() returns void language plpgsql as $body$
+begin perform net.http_post('https://x', '{}'::jsonb); end $body$;
+create event trigger t on ddl_command_end execute function g();
+""")
+    findings = scan_migrations([f], available_extensions=set())
+    got = {(x.line, x.construct, x.support) for x in findings}
+    assert (2, "\\restrict", Support.APPROXIMATE) in got
+    assert (3, "CREATE EXTENSION pg_net", Support.UNSUPPORTED) in got
+    assert (4, "cron.schedule()", Support.UNSUPPORTED) in got
+    assert (6, "crypt()", Support.UNSUPPORTED) in got and (6, "gen_salt()", Support.UNSUPPORTED) in got
+    assert (9, "net.http_post()", Support.UNSUPPORTED) in got  # inside a dollar-quoted body
+    assert (10, "create event trigger", Support.APPROXIMATE) in got
+    assert not [x for x in findings if x.line in (1, 7)]  # comment and string literal ignored
+    as_standins = scan_migrations([f], available_extensions={"pg_net", "pg_cron"}, standins={"pg_net", "pg_cron"})
+    kinds = {(x.line, x.support) for x in as_standins}
+    assert (3, Support.STAND_IN) in kinds and (4, Support.STAND_IN) in kinds and (9, Support.STAND_IN) in kinds
+    assert str(findings[0]).startswith(f"{f}:")
+
+
+def test_extension_names_and_masking(tmp_path):
+    f = write(tmp_path, "a.sql", 'create extension "uuid-ossp";\n/* create extension nope; */\nCREATE EXTENSION IF NOT EXISTS PG_TRGM;\n')
+    assert extension_names_in([f]) == {"uuid-ossp", "pg_trgm"}
+    masked = mask_sql("select 'a;b' -- x\n/* y\n z */ from t")
+    assert masked.count("\n") == 2 and "a;b" not in masked and "from t" in masked
