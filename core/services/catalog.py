@@ -86,29 +86,38 @@ def probe_spec(row: ServiceRow, svc=None) -> tuple[str, dict]:
     return kind.probe, {}
 
 
-async def probe(ws, env: str, row: ServiceRow, timeout: float = 5.0) -> ProbeResult:
-    """Check one service answers, with its kind's protocol (or the configured probe)."""
-    svc = ws.config.services.get(row.name)
+async def probe_row(row: ServiceRow, svc, secret: str, timeout: float = 5.0) -> ProbeResult | None:
+    """Probe by protocol (tcp, http, redis, nats); None for probes that need the runtime (exec, none)."""
     ptype, opts = probe_spec(row, svc)
+    if ptype in ("none", "exec"):
+        return None
     port = int(row.port or 0)
-    if ptype == "none":
-        st = await ws.runtime(row.runtime).status(ws.context(ws.require_env(env)), row)
-        ok = st.state.value == "running"
-        return ProbeResult(row.name, "process", ok, 0.0 if ok else None, None if ok else f"{row.name} is {st.state.value}")
-    if ptype == "exec":
-        rt = ws.runtime(row.runtime)
-        if hasattr(rt, "exec_probe"):
-            return await rt.exec_probe(row, opts["command"], timeout)
-        return await probe_exec(row.name, opts["command"], timeout)
     if not port:
         return ProbeResult(row.name, ptype, False, None, "no port assigned yet")
     if ptype == "http":
         return await probe_http(row.name, port, opts.get("path") or "/", timeout)
     if ptype == "redis":
-        return await probe_redis(row.name, port, secret_of(row, ws.read_secrets(env)), timeout)
+        return await probe_redis(row.name, port, secret, timeout)
     if ptype == "nats":
         return await probe_nats(row.name, port, timeout)
     return await probe_tcp(row.name, "127.0.0.1", port, timeout)
+
+
+async def probe(ws, env: str, row: ServiceRow, timeout: float = 5.0) -> ProbeResult:
+    """Check one service answers, with its kind's protocol (or the configured probe)."""
+    svc = ws.config.services.get(row.name)
+    result = await probe_row(row, svc, secret_of(row, ws.read_secrets(env)), timeout)
+    if result is not None:
+        return result
+    ptype, opts = probe_spec(row, svc)
+    rt = ws.runtime(row.runtime)
+    if ptype == "exec":
+        if hasattr(rt, "exec_probe"):
+            return await rt.exec_probe(row, opts["command"], timeout)
+        return await probe_exec(row.name, opts["command"], timeout)
+    st = await rt.status(ws.context(ws.require_env(env)), row)
+    ok = st.state.value == "running"
+    return ProbeResult(row.name, "process", ok, 0.0 if ok else None, None if ok else f"{row.name} is {st.state.value}")
 
 
 def local_drivers() -> dict:
