@@ -143,3 +143,16 @@ def test_lint_reports_file_line_rule_level(engine, mdir):
     assert report.failed and any(f.rule == "syntax-error" and f.line == 1 for f in report.findings)
     with pytest.raises(UsageError):
         run(engine.lint(fail_on="loud"))
+
+
+def test_lint_knows_what_the_runner_guarantees(pg_db, mdir):
+    write(mdir, 1, "a", "create table a (id bigint primary key);\ncreate index concurrently a_i on a (id);\n")
+    rules = {f.rule for f in run(MigrationEngine(pg_db, mdir).lint()).findings}
+    assert "require-lock-timeout" in rules
+    assert "ban-concurrent-index-creation-in-transaction" not in rules  # runs standalone
+    rules = {f.rule for f in run(MigrationEngine(pg_db, mdir, lock_timeout="5s",
+                                                 statement_timeout="1min").lint()).findings}
+    assert "require-lock-timeout" not in rules and "require-statement-timeout" not in rules
+    (mdir.parent / ".squawk.toml").write_text('excluded_rules = ["prefer-robust-stmts"]\n')
+    rules = {f.rule for f in run(MigrationEngine(pg_db, mdir).lint()).findings}
+    assert "prefer-robust-stmts" not in rules

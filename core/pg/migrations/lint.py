@@ -10,12 +10,13 @@ import asyncio
 import json
 import shutil
 import sysconfig
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING
 
-from ...errors import StackyardError, UsageError
+from ...errors import ConfigError, StackyardError, UsageError
 from ..binaries import find_binaries
 from .executor import connect
 from .files import MigrationFile
@@ -100,13 +101,30 @@ async def server_pg_version(dsn: str) -> str:
         await conn.close()
 
 
-async def run_squawk(paths: list[Path], pg_version: str, *, display: dict[str, str]) -> list[LintFinding]:
+def find_config(start: Path) -> Path | None:
+    """The project's ``.squawk.toml``: in the migrations folder or up to four folders above."""
+    for d in [start, *list(start.resolve().parents)[:4]]:
+        if (d / ".squawk.toml").is_file():
+            return d / ".squawk.toml"
+    return None
+
+
+async def run_squawk(
+    paths: list[Path], pg_version: str, *, display: dict[str, str], in_transaction: bool = True,
+    exclude: tuple[str, ...] = (), config: Path | None = None,
+) -> list[LintFinding]:
     """Run squawk (JSON reporter) on ``paths``; map its 0-based lines to 1-based file:line."""
     if not paths:
         return []
+    args = ["--reporter", "json", f"--pg-version={pg_version}"]
+    if in_transaction:
+        args.append("--assume-in-transaction")
+    if exclude:
+        args.append("--exclude=" + ",".join(exclude))
+    if config is not None:
+        args += ["--config", str(config)]
     proc = await asyncio.create_subprocess_exec(
-        squawk_path(), "--reporter", "json", f"--pg-version={pg_version}", *map(str, paths),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        squawk_path(), *args, *map(str, paths), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
     try:
@@ -134,13 +152,31 @@ async def lint(engine: "MigrationEngine", *, fail_on: str = "error", pending_onl
         pending = {s.version for s in await engine.status() if s.state is MigrationState.PENDING}
         files = [f for f in files if f.version in pending]
     pg_version = await server_pg_version(engine.dsn)
+    # What the runner already guarantees is not a finding: each file runs in a transaction,
+    # CONCURRENTLY statements run outside it, configured timeouts are SET before each file.
+    exclude = ["ban-concurrent-index-creation-in-transaction"]
+    if engine.lock_timeout is not None:
+        exclude.append("require-lock-timeout")
+    if engine.statement_timeout is not None:
+        exclude.append("require-statement-timeout")
+    config = find_config(engine.migrations_dir)
+    if config is not None:
+        # squawk lets --exclude replace the config's excluded_rules; keep both
+        try:
+            exclude += list(tomllib.loads(config.read_text()).get("excluded_rules", []))
+        except (tomllib.TOMLDecodeError, OSError) as e:
+            raise ConfigError(f"cannot read it: {e}", path=str(config)) from None
     with TemporaryDirectory(prefix="stackyard-lint-") as tmp:
         display: dict[str, str] = {}
-        copies = []
+        groups: dict[bool, list[Path]] = {True: [], False: []}
         for mf in files:
             copy = Path(tmp) / mf.filename
             copy.write_text(up_only_text(mf))
             display[str(copy)] = str(mf.path)
-            copies.append(copy)
-        findings = await run_squawk(copies, pg_version, display=display)
+            groups[mf.up.transaction].append(copy)
+        findings = []
+        for in_tx, copies in groups.items():
+            findings += await run_squawk(copies, pg_version, display=display, in_transaction=in_tx,
+                                         exclude=tuple(exclude), config=config)
+    findings.sort(key=lambda f: (f.path, f.line, f.column))
     return LintReport(pg_version, len(files), fail_on, findings)
