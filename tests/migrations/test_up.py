@@ -133,3 +133,16 @@ def test_invalid_to_version_is_usage_error(engine):
 
     with pytest.raises(UsageError):
         run(engine.up(to="abc"))
+
+
+def test_server_warnings_reach_the_bus(pg_db, mdir):
+    from core.events import EventBus, Message
+    from core.pg.migrations import MigrationEngine
+
+    bus = EventBus()
+    seen = []
+    bus.on(lambda ev: seen.append(ev) if isinstance(ev, Message) else None)
+    write(mdir, 1, "a", "do $$ begin raise warning 'careful: %', 42; raise notice 'routine'; end $$;\n")
+    run(MigrationEngine(pg_db, mdir, bus=bus).up())
+    texts = [m.text for m in seen if m.level == "warning"]
+    assert "server: careful: 42" in texts and not any("routine" in t for t in texts)

@@ -163,7 +163,7 @@ class MigrationEngine:
                                             len(plan.standalone), dry_run=True, notes=plan.notes))
             return out
         async with migration_lock(self.dsn, wait=self.lock_wait, bus=self.bus):
-            conn = await connect(self.dsn)
+            conn = await connect(self.dsn, bus=self.bus)
             try:
                 await history.ensure_tables(conn)
                 local, statuses, rows = await self._status(conn)
@@ -194,7 +194,7 @@ class MigrationEngine:
         if last is not None and last < 1:
             raise UsageError("--last must be 1 or more")
         async with migration_lock(self.dsn, wait=self.lock_wait, bus=self.bus):
-            conn = await connect(self.dsn)
+            conn = await connect(self.dsn, bus=self.bus)
             try:
                 local, statuses, _ = await self._status(conn)
                 by_version = {f.version: f for f in local}

@@ -26,12 +26,23 @@ APP_NAME = "stackyard migrations"
 LOCK_KEY = 0x53_74_6B_79_4D_69_67  # "StkyMig"
 
 
-async def connect(dsn: str, *, application_name: str = APP_NAME) -> psycopg.AsyncConnection:
-    """An autocommit connection without auto-prepare (DDL would invalidate prepared plans)."""
+async def connect(dsn: str, *, application_name: str = APP_NAME, bus: EventBus | None = None
+                  ) -> psycopg.AsyncConnection:
+    """An autocommit connection without auto-prepare (DDL would invalidate prepared plans).
+
+    With ``bus``, server WARNINGs (not routine NOTICEs) are forwarded to the user.
+    """
     try:
-        return await psycopg.AsyncConnection.connect(
+        conn = await psycopg.AsyncConnection.connect(
             dsn, autocommit=True, prepare_threshold=None, application_name=application_name
         )
+        if bus is not None:
+            def forward(diag: psycopg.errors.Diagnostic) -> None:
+                if diag.severity_nonlocalized == "WARNING":
+                    bus.warning(f"server: {diag.message_primary}")
+
+            conn.add_notice_handler(forward)
+        return conn
     except psycopg.OperationalError as e:
         raise UnreachableError(f"cannot connect to the database: {str(e).strip().splitlines()[0]}",
                                hint="is the environment running? try `stackyard up`") from None
