@@ -12,12 +12,12 @@ from .provider import (
     write_standins,
 )
 from .rls import exec_as
-from .scan import Finding, Support, extension_names_in, scan_migrations
+from .scan import Finding, Support, extension_names_in, raise_for_unsupported, scan_migrations, strip_psql_meta
 
 __all__ = [
     "BootstrapReport", "bootstrap", "is_bootstrapped",
     "BucketConfig", "SupabaseProject", "load_supabase_config", "to_stackyard_config_dict",
     "STANDIN_SQLSTATE", "list_standins", "probe_extensions", "standin_names", "standin_settings", "write_standins",
     "exec_as",
-    "Finding", "Support", "extension_names_in", "scan_migrations",
+    "Finding", "Support", "extension_names_in", "raise_for_unsupported", "scan_migrations", "strip_psql_meta",
 ]

@@ -253,3 +253,29 @@ def summarize(findings: list[Finding]) -> dict[str, int]:
     for f in findings:
         out[f.support.value] += 1
     return out
+
+
+def raise_for_unsupported(findings: list[Finding]) -> None:
+    """Raise one SQLError naming the first unsupported construct (file:line) and listing the others.
+
+    Call before applying anything: a Supabase migration that needs a missing extension fails
+    early with what to do, instead of halfway through.
+    """
+    from ..errors import SQLError
+
+    bad = [f for f in findings if f.support is Support.UNSUPPORTED]
+    if not bad:
+        return
+    first = bad[0]
+    more = "".join(f"\n  {f}" for f in bad[1:8]) + (f"\n  ... {len(bad) - 8} more" if len(bad) > 8 else "")
+    raise SQLError(
+        f"{first.construct}: {first.note}" + (f"\nalso unsupported here:{more}" if more else ""),
+        path=first.path,
+        line=first.line,
+        hint=first.hint,
+    )
+
+
+def strip_psql_meta(text: str) -> str:
+    """Blank psql meta-command lines (``\\restrict`` from newer pg_dump, ...), keeping line numbers."""
+    return "\n".join("" if line.startswith("\\") else line for line in text.split("\n"))

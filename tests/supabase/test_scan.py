@@ -69,3 +69,21 @@ def test_extension_names_and_masking(tmp_path):
     assert extension_names_in([f]) == {"uuid-ossp", "pg_trgm"}
     masked = mask_sql("select 'a;b' -- x\n/* y\n z */ from t")
     assert masked.count("\n") == 2 and "a;b" not in masked and "from t" in masked
+
+
+def test_raise_for_unsupported_names_file_and_line(tmp_path):
+    import pytest
+
+    from core.errors import SQLError
+    from core.supabase.scan import raise_for_unsupported, strip_psql_meta
+
+    f = write(tmp_path, "20240401000000_dump.sql", '\\restrict x\nselect 1;\nCREATE EXTENSION IF NOT EXISTS "pgsodium";\n'
+                                                    'create extension postgis;\n')
+    findings = scan_migrations([f], available_extensions=set())
+    with pytest.raises(SQLError) as e:
+        raise_for_unsupported(findings)
+    assert e.value.path == str(f) and e.value.line == 3
+    assert "pgsodium" in e.value.message and ":4  CREATE EXTENSION postgis" in e.value.message
+    assert "stand-in" in e.value.hint
+    raise_for_unsupported(scan_migrations([f], {"pgsodium", "postgis"}))  # nothing unsupported: no error
+    assert strip_psql_meta(f.read_text()).split("\n")[:2] == ["", "select 1;"]
