@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import tempfile
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +27,10 @@ environments:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project() -> Path:
+    # Not tmp_path: pytest re-chmods its base dir to 0700 when another session starts, which would
+    # lock the server's OS user out of data dirs below it. /tmp itself is always traversable.
+    tmp_path = Path(tempfile.mkdtemp(prefix="stackyard-proj-"))
     (tmp_path / "stackyard.yaml").write_text(BASIC)
     yield tmp_path
     # never leave servers behind, whatever the test did
@@ -43,6 +48,7 @@ def project(tmp_path: Path) -> Path:
             asyncio.run(cleanup())
         except Exception:
             pass
+    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 class CliResult:

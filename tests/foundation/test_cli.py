@@ -15,7 +15,9 @@ import pytest
 from .conftest import STACKYARD, run_cli
 
 
-def test_init_then_up_wait_json_gives_a_reachable_url(tmp_path):
+def test_init_then_up_wait_json_gives_a_reachable_url(project):
+    tmp_path = project
+    (tmp_path / "stackyard.yaml").unlink()
     r = run_cli("init", cwd=tmp_path)
     assert r.code == 0, r
     assert (tmp_path / "stackyard.yaml").exists() and (tmp_path / ".vscode" / "settings.json").exists()
@@ -41,7 +43,8 @@ def test_init_then_up_wait_json_gives_a_reachable_url(tmp_path):
     assert run_cli("status", cwd=tmp_path).code == 2
 
 
-def test_init_keeps_existing_files(tmp_path):
+def test_init_keeps_existing_files(project):
+    tmp_path = project
     (tmp_path / "stackyard.yaml").write_text("project: mine\n")
     r = run_cli("init", "--json", cwd=tmp_path)
     assert r.code == 0 and "stackyard.yaml" in r.json()["skipped"]
