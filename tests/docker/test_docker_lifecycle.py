@@ -1,0 +1,126 @@
+"""The docker runtime end to end: up --wait, status shape, health, .env, stats, logs, destroy."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import pytest
+
+from core.api import Workspace
+from core.pg.migrations import MigrationEngine
+
+from .conftest import PG_REDIS, labelled
+
+pytestmark = pytest.mark.docker
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def test_up_status_health_env_stats_logs_destroy(make_project, docker_client):
+    root = make_project(PG_REDIS)
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            st = await ws.up("dev", wait=True, timeout=60)
+            assert st["runtime"] == "docker" and st["state"] == "running"
+            by = {s["name"]: s for s in st["services"]}
+            assert by["db"]["state"] == "running" and by["db"]["container_id"]
+            assert by["db"]["url"].startswith("postgresql://postgres:***@127.0.0.1:")
+            health = await ws.health("dev")
+            assert health["healthy"], health
+            kinds = {s["service"]: s["kind"] for s in health["services"]}
+            assert kinds == {"db": "postgres", "cache": "redis"}
+            # the database is a real server on 127.0.0.1, with the main database created
+            async with await psycopg.AsyncConnection.connect(await ws.database_url("dev")) as c:
+                assert (await (await c.execute("select current_database()")).fetchone())[0] == "app"
+            env_text = (ws.env_dir("dev") / ".env").read_text()
+            assert "REDIS_URL=redis://:" in env_text and "@127.0.0.1:" in env_text
+            stats = await ws.stats("dev")
+            assert stats["db"]["memory_bytes"] > 0 and stats["db"]["cpu_percent"] is not None
+            lines = [l async for l in ws.logs("dev", ["db"], tail=50)]
+            assert any("ready to accept connections" in l.text for l in lines), [l.text for l in lines]
+            assert all(l.service == "db" and l.env == "dev" for l in lines)
+            # every resource carries the labels
+            c = docker_client.containers.get(by["db"]["container_id"])
+            for key in ("project", "env", "service", "profile", "owner-host", "owner-pid", "expires-at"):
+                assert f"dev.stackyard.{key}" in c.labels
+            assert c.attrs["HostConfig"]["NetworkMode"] == "host"
+            await ws.destroy("dev")
+            assert ws.state.get_env("dev") is None
+
+    _run(go())
+    assert labelled(docker_client, root) == []
+
+
+def test_status_json_shape_same_as_local(make_project, docker_client):
+    """`status` has the same keys per service under both runtimes."""
+    root_d = make_project(PG_REDIS, name="d")
+    root_l = make_project(PG_REDIS, runtime="local", name="l")
+
+    async def shape(root):
+        async with Workspace.open(root) as ws:
+            st = await ws.up("dev")
+            try:
+                return set(st), [set(s) for s in st["services"]], [s["state"] for s in st["services"]]
+            finally:
+                await ws.destroy("dev")
+
+    d, l = _run(shape(root_d)), _run(shape(root_l))
+    assert d == l
+    assert d[2] == ["running", "running"]
+
+
+def test_migrations_and_branching_on_docker(make_project):
+    root = make_project(PG_REDIS)
+    mig = root / "supabase" / "migrations"
+    mig.mkdir(parents=True)
+    (mig / "20260101000000_items.sql").write_text("create table items (id int primary key, name text);\n")
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            await ws.up("dev", wait=True)
+            try:
+                eng = MigrationEngine(await ws.database_url("dev"), ws.migrations_dir, bus=ws.bus)
+                await eng.up()
+                async with await psycopg.AsyncConnection.connect(await ws.database_url("dev"), autocommit=True) as c:
+                    await c.execute("insert into items values (1, 'one') on conflict do nothing")
+                await ws.branch_create("dev", "feature")
+                async with await psycopg.AsyncConnection.connect(await ws.database_url("dev", "feature")) as c:
+                    rows = await (await c.execute("select name from items")).fetchall()
+                assert rows == [("one",)]
+            finally:
+                await ws.destroy("dev")
+
+    _run(go())
+
+
+def test_logs_follow_cancellation_closes_stream(make_project):
+    root = make_project("""
+    talker: {kind: app, image: "{app}", listens: false, command: ["python3", "-u", "-c", "import itertools,time\\nfor i in itertools.count():\\n  print('line', i, flush=True)\\n  time.sleep(0.001)"]}
+    """)
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            await ws.up("dev")
+            try:
+                got = []
+                stream = ws.logs("dev", ["talker"], follow=True, tail=0)
+                async for line in stream:
+                    got.append(line.text)
+                    if len(got) >= 200:
+                        break
+                await stream.aclose()
+                assert all(t.startswith("line ") for t in got)
+                nums = [int(t.split()[1]) for t in got]
+                assert nums == sorted(nums)  # in order, none lost between chunks
+                assert nums[-1] - nums[0] == len(nums) - 1
+            finally:
+                await ws.destroy("dev")
+
+    _run(go())
+    import threading
+
+    assert not [t for t in threading.enumerate() if t.name.startswith("logs-talker") and t.is_alive()]
