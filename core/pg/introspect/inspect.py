@@ -34,14 +34,18 @@ async def inspect_schema(
     try:
         async with conn.transaction():
             async with conn.cursor(row_factory=dict_row) as cur:
-                # Deparsed expressions come back schema-qualified with an empty search_path.
+                # Deparsed expressions come back schema-qualified with an empty search_path,
+                # and timestamps in partition bounds the same whatever the session's zone.
                 await cur.execute("SELECT current_setting('search_path') AS sp,"
+                                  " current_setting('timezone') AS tz,"
                                   " current_setting('server_version_num')::int AS v")
                 row = await cur.fetchone()
-                await cur.execute("SELECT set_config('search_path', '', true)")
+                await cur.execute("SELECT set_config('search_path', '', true),"
+                                  " set_config('timezone', 'UTC', true)")
                 result = await _read_all(cur, params)
                 # Only matters inside a caller's open transaction; a rollback restores it anyway.
-                await cur.execute("SELECT set_config('search_path', %s, true)", [row["sp"]])
+                await cur.execute("SELECT set_config('search_path', %s, true),"
+                                  " set_config('timezone', %s, true)", [row["sp"], row["tz"]])
     except psycopg.Error as e:
         raise SQLError(f"schema introspection failed: {e}", sqlstate=e.sqlstate,
                        hint="the role needs read access to the system catalogs") from e

@@ -67,6 +67,10 @@ class Table:
     rls_enabled: bool = False
     rls_forced: bool = False
     options: list[str] = field(default_factory=list)  # reloptions
+    # Constraints and indexes the table got from a parent (partition clones, inherited
+    # checks): not compared, but they stay behind as the table's own on DETACH/NO INHERIT.
+    inherited_constraints: list[str] = field(default_factory=list)
+    inherited_indexes: list[str] = field(default_factory=list)
 
 
 @dataclass

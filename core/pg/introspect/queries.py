@@ -114,7 +114,16 @@ SELECT c.oid, c.reltype, format('%%I.%%I', n.nspname, c.relname) AS q, c.relkind
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
        ARRAY(SELECT format('%%I.%%I', pn.nspname, p.relname) FROM pg_inherits i
              JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
-             WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) AS parents
+             WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) AS parents,
+       ARRAY(SELECT quote_ident(k.conname) FROM pg_constraint k WHERE k.conrelid = c.oid
+             AND k.contype <> 'n' AND (k.conparentid <> 0 OR k.coninhcount > 0)
+             ORDER BY 1) AS inherited_constraints,
+       ARRAY(SELECT format('%%I.%%I', xn.nspname, x.relname) FROM pg_index i
+             JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_namespace xn ON xn.oid = x.relnamespace
+             WHERE i.indrelid = c.oid
+               AND EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                               AND k.conrelid = c.oid) ORDER BY 1) AS inherited_indexes
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND {_ns('n')} AND {_not_ext('pg_class', 'c.oid')}
 ORDER BY 3"""
@@ -150,7 +159,7 @@ SELECT k.oid, k.conrelid, k.conindid, quote_ident(k.conname) AS name, k.contype,
        pg_get_constraintdef(k.oid) AS def
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conparentid = 0 AND k.conislocal
+WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conparentid = 0 AND k.coninhcount = 0
   AND {_ns('n')} ORDER BY k.conrelid, k.conname"""
 
 INDEXES = f"""

@@ -121,7 +121,9 @@ def read_tables(s: Schema, idx: CatalogIndex, rows: list[Row], columns: list[Row
         parents = list(r["parents"])
         t = Table(r["q"], r["relkind"], r["relpersistence"], rls_enabled=r["relrowsecurity"],
                   rls_forced=r["relforcerowsecurity"], options=list(r["reloptions"] or []),
-                  partition_key=r["partkey"])
+                  partition_key=r["partkey"],
+                  inherited_constraints=list(r["inherited_constraints"]),
+                  inherited_indexes=list(r["inherited_indexes"]))
         if r["relispartition"]:
             t.partition_of, t.partition_bound = parents[0], r["bound"]
         else:

@@ -68,7 +68,7 @@ class _Planner:
         ctx = TableContext(
             {o.qname: o.detail for o in self.source.of_kind("table")},
             {o.qname: o.detail for o in self.target.of_kind("table")},
-            {self.src[i].qname for i in self.swapped}, recreated)
+            {self.src[i].qname for i in self.swapped}, recreated, self.src, self.tgt)
         for a, b in pairs:
             if a.qname in recreated:
                 how = "partitioned" if b.detail.kind == "p" else "a plain table"

@@ -23,6 +23,14 @@ class TableContext:
     tgt_tables: dict[str, Table]
     swapped_types: set[str] = field(default_factory=set)  # qnames of re-created types
     recreated: set[str] = field(default_factory=set)  # qnames of tables being rebuilt
+    src_objects: dict[str, DbObject] = field(default_factory=dict)
+    tgt_objects: dict[str, DbObject] = field(default_factory=dict)
+
+    def checks(self, objects: dict[str, DbObject], table: str) -> dict[str, str]:
+        """Inheritable CHECK constraints of `table`: name -> definition."""
+        return {o.qname.rsplit(".", 1)[1]: o.definition for o in objects.values()
+                if o.kind == "constraint" and o.parent == f"table {table}"
+                and o.definition.startswith("CHECK") and "NO INHERIT" not in o.definition}
 
 
 @dataclass
@@ -85,21 +93,50 @@ class _Builder:
 
     def parents(self) -> None:
         s, t, q = self.src, self.tgt, self.q
+        leaving = False
         if s.partition_of and s.partition_of not in self.kept:
+            leaving = True
             self.add(0, "alter", "table", f"table {q}", f"detach partition {q} from {s.partition_of}",
                      f"ALTER TABLE {s.partition_of} DETACH PARTITION {q}")
         for p in s.inherits:
             if p not in self.kept:
+                leaving = True
                 self.add(0, "alter", "table", f"table {q}", f"table {q} no longer inherits {p}",
                          f"ALTER TABLE {q} NO INHERIT {p}")
+        if leaving:
+            self.drop_leftovers()
         for p in t.inherits:
             if p not in self.kept:
+                self.inherit_checks(p)
                 self.add(8, "alter", "table", f"table {q}", f"table {q} inherits {p}",
                          f"ALTER TABLE {q} INHERIT {p}")
         if t.partition_of and t.partition_of not in self.kept:
             self.add(9, "alter", "table", f"table {q}",
                      f"attach {q} as partition of {t.partition_of} {t.partition_bound}",
                      f"ALTER TABLE {t.partition_of} ATTACH PARTITION {q} {t.partition_bound}")
+
+    def drop_leftovers(self) -> None:
+        """What a parent gave stays as the table's own after leaving it: drop what B lacks."""
+        q, tgt = self.q, self.ctx.tgt_objects
+        for name in self.src.inherited_constraints:
+            if f"constraint {name} on {q}" not in tgt:
+                self.add(1, "drop", "constraint", f"constraint {name} on {q}",
+                         f"drop constraint {name} left on {q} by its former parent",
+                         f"ALTER TABLE {q} DROP CONSTRAINT {name}")
+        for index in self.src.inherited_indexes:
+            if f"index {index}" not in tgt:
+                self.add(1, "drop", "index", f"index {index}",
+                         f"drop index {index} left on {q} by its former parent",
+                         f"DROP INDEX {index}")
+
+    def inherit_checks(self, parent: str) -> None:
+        """INHERIT requires the child to carry the parent's CHECK constraints already."""
+        have = self.ctx.checks(self.ctx.src_objects, self.q)
+        for name, check in self.ctx.checks(self.ctx.tgt_objects, parent).items():
+            if name not in have:
+                self.add(7, "create", "constraint", f"constraint {name} on {self.q}",
+                         f"copy check {name} of {parent} to {self.q}",
+                         f"ALTER TABLE {self.q} ADD CONSTRAINT {name} {check}")
 
     def drop_column(self, col: Column) -> None:
         if not col.is_local and self.from_kept_parent(col.name, self.ctx.src_tables):

@@ -1,0 +1,1 @@
+CREATE TABLE public.dept (id int PRIMARY KEY, name text);

@@ -1,0 +1,15 @@
+CREATE SCHEMA app;
+COMMENT ON SCHEMA app IS 'application objects';
+CREATE TYPE app.kind AS ENUM ('x');
+COMMENT ON TYPE app.kind IS 'kinds';
+CREATE TABLE public.t (id int PRIMARY KEY, v text);
+COMMENT ON TABLE public.t IS 'it''s the new comment';
+COMMENT ON COLUMN public.t.id IS 'identifier';
+COMMENT ON CONSTRAINT t_pkey ON public.t IS 'the key';
+CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE VIEW public.v AS SELECT id FROM public.t;
+COMMENT ON VIEW public.v IS 'a view';
+CREATE SEQUENCE public.s;
+COMMENT ON SEQUENCE public.s IS 'numbers';
+CREATE INDEX t_v_idx ON public.t (v);
+COMMENT ON INDEX public.t_v_idx IS 'by value';

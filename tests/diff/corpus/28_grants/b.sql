@@ -1,0 +1,12 @@
+CREATE SCHEMA api;
+GRANT USAGE ON SCHEMA api TO diff_reader;
+CREATE TABLE api.thing (id int, secret text);
+GRANT SELECT ON api.thing TO diff_reader WITH GRANT OPTION;
+GRANT SELECT, UPDATE ON api.thing TO diff_writer;
+CREATE SEQUENCE api.thing_seq;
+GRANT USAGE ON SEQUENCE api.thing_seq TO diff_writer;
+CREATE FUNCTION api.ping() RETURNS text LANGUAGE sql AS $$ SELECT 'pong' $$;
+REVOKE EXECUTE ON FUNCTION api.ping() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.ping() TO diff_reader;
+CREATE FUNCTION api.private() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+REVOKE ALL ON FUNCTION api.private() FROM PUBLIC;

@@ -1,0 +1,11 @@
+CREATE EXTENSION citext;
+CREATE SCHEMA gone;
+CREATE TYPE gone.k AS ENUM ('a');
+CREATE DOMAIN public.d AS int CHECK (VALUE > 0);
+CREATE TABLE public.a (id serial PRIMARY KEY, k gone.k, d public.d, c public.citext);
+CREATE TABLE public.b (id int REFERENCES public.a (id), note text);
+CREATE VIEW public.ab AS SELECT a.id, b.note FROM public.a JOIN public.b ON a.id = b.id;
+CREATE FUNCTION public.count_a() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM public.a; END;
+CREATE MATERIALIZED VIEW public.mv AS SELECT count(*) FROM public.ab;
+CREATE TRIGGER t BEFORE INSERT ON public.b FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();
+COMMENT ON TABLE public.a IS 'a';
