@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 _FEATURES = [
+    ("core.supabase.workspace_ops", "SupabaseOps"),  # bootstrap before migrations (MRO order)
     ("core.dataflow", "DataOps"),
     ("core.branching.api", "BranchOps"),
     ("core.runtime.docker_gc", "DockerGc"),

@@ -213,7 +213,7 @@ class WorkspaceBase:
         return pg
 
     def branch_database(self, env: str, branch: str | None) -> str:
-        row = self.require_env(env)
+        row = self.state.get_env(env) or self.require_env(env)  # an env being created counts
         name = branch or row.active_branch
         if name == "main":
             return self.primary_postgres()[1].database

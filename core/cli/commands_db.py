@@ -94,5 +94,54 @@ async def db_dump(cc: CliContext, env, branch, schema_only, data_only, out):
         sys.stdout.buffer.write(text)
 
 
+@db_group.command("reset")
+@env_option
+@click.option("-b", "--branch", help="Branch (default: the active one).")
+@click.option("--no-seed", is_flag=True, help="Migrations only.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@run
+async def db_reset(cc: CliContext, env, branch, no_seed, yes):
+    """Recreate the branch from migrations + seeds (same name and URL; its data is lost).
+
+    The first reset builds a migrated, seeded template; later resets with unchanged files only
+    clone it.
+    """
+    from .commands_env import _confirm
+
+    env = resolve_env(env)
+    async with cc.workspace() as ws:
+        target = branch or ws.require_env(env).active_branch
+        _confirm(cc, yes, f"Reset branch {target!r} of {env!r} (its data is replaced)?")
+        res = await ws.db_reset(env, branch, seed=not no_seed)
+    how = "built the template" if res["template_built"] else "template cached"
+    cc.output.data(res, f"{env}/{res['branch']}: reset in {res['seconds']:.2f}s ({how}, {res['strategy']})")
+
+
+@db_group.command("seed")
+@env_option
+@click.option("-b", "--branch", help="Branch (default: the active one).")
+@click.option("--generate", "specs", multiple=True, metavar="SPEC",
+              help="Synthetic data spec (YAML), e.g. seeds/example.yaml; repeatable. Skips SQL seeds.")
+@click.option("--rows", type=int, help="Rows per table (overrides the spec).")
+@click.option("--seed", "rng_seed", type=int, default=42, show_default=True, help="Random seed (same seed, same rows).")
+@click.option("--force", is_flag=True, help="Rerun SQL seeds even when unchanged.")
+@json_option
+@run
+async def db_seed(cc: CliContext, env, branch, specs, rows, rng_seed, force):
+    """Run SQL seeds that changed since their last run (all with --force), or generate data."""
+    env = resolve_env(env)
+    async with cc.workspace() as ws:
+        if specs:
+            res = await ws.db_seed(env, branch, generate=list(specs), rows=rows, seed=rng_seed, sql_seeds=False)
+        else:
+            res = await ws.db_seed(env, branch, force=force, generate=[])
+    lines = [f"{r.get('path')}: {r.get('status', 'done')}" for r in res["sql"]]
+    for g in res["generated"]:
+        lines += [f"{t.get('table')}: {t.get('rows')} rows" for t in g.get("tables", [])]
+        lines.append(f"generated {g.get('total_rows')} rows with seed {g.get('seed')} in {g.get('seconds')}s")
+    cc.output.data(res, "\n".join(lines) or "nothing to seed")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(db_group)
