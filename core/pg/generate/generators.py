@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import random
-import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from faker import Faker
 
 UTC = dt.timezone.utc
+DEFAULT_POOL = 1000  # Faker values drawn per column before sampling from them (Faker is slow)
 
 
 def derive_rng(seed: int, *parts: str) -> random.Random:
@@ -132,19 +132,39 @@ class _DateDomain(Sequence):
 
 
 class DateTimeRangeGen(Generator):
-    """Timestamps in [start, end] at second resolution; naive or UTC-aware as the column wants."""
+    """Timestamps in [start, end] at second resolution, as ISO text (naive or UTC).
+
+    Built from per-day and per-second-of-day string tables: formatting a datetime object per
+    row costs more than generating it, and COPY parses the text anyway.
+    """
 
     def __init__(self, rng: random.Random, start: dt.datetime, end: dt.datetime, aware: bool):
         super().__init__(rng)
-        if aware and start.tzinfo is None:
-            start, end = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
-        if not aware:
-            start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
-        self.start, self.seconds = start, int((end - start).total_seconds())
+        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+        self.first_day = start.date()
+        self.start_offset = start.hour * 3600 + start.minute * 60 + start.second
+        self.seconds = int((end - start).total_seconds())
+        self.suffix = "+00" if aware else ""
 
-    def draw(self, n: int) -> list[dt.datetime]:
-        r, start, span, td = self.rng.random, self.start, self.seconds + 1, dt.timedelta
-        return [start + td(seconds=int(r() * span)) for _ in range(n)]
+    def draw(self, n: int) -> list[str]:
+        r, span, off = self.rng.random, self.seconds + 1, self.start_offset
+        days_needed = (off + span) // 86400 + 1
+        days = [(self.first_day + dt.timedelta(days=d)).isoformat() + " " for d in range(days_needed)]
+        tod, sfx = _time_of_day(), self.suffix
+        out = []
+        for _ in range(n):
+            s = off + int(r() * span)
+            out.append(days[s // 86400] + tod[s % 86400] + sfx)
+        return out
+
+
+_TOD: list[str] = []
+
+
+def _time_of_day() -> list[str]:
+    if not _TOD:
+        _TOD.extend(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+    return _TOD
 
 
 class SequenceGen(Generator):
@@ -161,9 +181,20 @@ class SequenceGen(Generator):
 
 
 class UUIDGen(Generator):
-    def draw(self, n: int) -> list[uuid.UUID]:
+    """Version-4 UUIDs as text (cheaper to make and to COPY than uuid.UUID objects)."""
+
+    def draw(self, n: int) -> list[str]:
         bits = self.rng.getrandbits
-        return [uuid.UUID(int=bits(128), version=4) for _ in range(n)]
+        out = []
+        for _ in range(n):
+            # Set the version (4) and variant (10xx) bits, as uuid.UUID(version=4) does.
+            h = "%032x" % ((bits(128) & _UUID_CLEAR) | _UUID_SET)
+            out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        return out
+
+
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 class FakerGen(Generator):
@@ -171,7 +202,7 @@ class FakerGen(Generator):
 
     def __init__(
         self, rng: random.Random, provider: str, args: list | None = None,
-        kwargs: dict | None = None, locale: str | None = None, pool: int = 2000,
+        kwargs: dict | None = None, locale: str | None = None, pool: int = DEFAULT_POOL,
         transform: Callable[[Any], Any] | None = None,
     ):
         super().__init__(rng)
@@ -245,10 +276,11 @@ class JsonGen(Generator):
 
     def draw(self, n: int) -> list[str]:
         r, w = self.rng, self.words
-        return [
+        pool = [
             json.dumps({"tag": r.choice(w), "score": r.randint(0, 100), "active": r.random() < 0.5})
-            for _ in range(n)
+            for _ in range(min(n, 500))
         ]
+        return pool if n <= 500 else r.choices(pool, k=n)
 
 
 class ArrayGen(Generator):

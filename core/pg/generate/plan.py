@@ -15,7 +15,7 @@ from core.errors import ConfigError, UsageError
 
 from .generators import (
     ChoicesGen, ConstantGen, DateRangeGen, DateTimeRangeGen, FakerGen, FloatRangeGen, Generator,
-    IntRangeGen, NullableGen, RefGen, SequenceGen, SqlGen, TruncatingGen, derive_rng, ref_of,
+    IntRangeGen, NullableGen, RefGen, DEFAULT_POOL, SequenceGen, SqlGen, TruncatingGen, derive_rng, ref_of,
 )
 from .infer import infer_generator, parse_checks
 from .schema import Column, Table
@@ -141,7 +141,7 @@ def _plan_table(
                     f"{table.display}.{col.name} references its own table and is NOT NULL",
                     "the first row can never satisfy it: make the column nullable",
                 )
-            f.deferred = True
+            f.deferred, f.deferred_null_fraction = True, nf
         plan.fields.append(f)
         if cspec.options.get("unique"):
             forced_unique.append((col.name,))
@@ -195,7 +195,7 @@ def _spec_generator(
     kind, arg, opts = cspec.kind, cspec.arg, cspec.options
     if kind == "faker":
         gen: Generator = FakerGen(rng, arg, opts.get("args"), opts.get("kwargs"), locale,
-                                  pool=int(opts.get("pool", 2000)))
+                                  pool=int(opts.get("pool", DEFAULT_POOL)))
         return TruncatingGen(rng, gen, col.max_length) if col.max_length else gen
     if kind == "choices":
         if isinstance(arg, dict):

@@ -20,12 +20,11 @@ from core.errors import SQLError, StackyardError, UnreachableError, UsageError
 from core.events import NULL_BUS, EventBus
 
 from .generators import RefGen, SqlGen, derive_rng, ref_of
+from .load import BULK_MIN_ROWS, copy_rows, park_foreign_keys, restore_foreign_keys
 from .plan import Field, TablePlan, build_plans
 from .schema import load_schema
 from .spec import Spec, load_spec
 from .unique import enforce_unique
-
-_COPY_CHUNK = 50_000  # rows between progress events
 
 Progress = Callable[[str, int, int], None]
 
@@ -108,13 +107,28 @@ def _generate_blocking(
         schema = load_schema(conn)
         plans = build_plans(schema, spec, rows=rows, seed=seed, tables=tables)
         with conn.transaction():
+            parked = [(p, park_foreign_keys(conn, p.table)) for p in plans if _is_bulk(conn, p)]
             for plan in plans:
                 report.tables.append(_load_table(conn, plan, seed, progress))
             for plan in plans:
                 if any(f.deferred for f in plan.fields):
                     _fill_deferred(conn, plan, seed, progress)
+            for plan, fks in parked:
+                try:
+                    restore_foreign_keys(conn, plan.table, fks)
+                except psycopg.Error as e:
+                    raise constraint_error(e, plan) from e
     report.seconds = time.monotonic() - t0
     return report
+
+
+def _is_bulk(conn: psycopg.Connection, plan: TablePlan) -> bool:
+    """Large load into a table that holds fewer rows than we add: park its foreign keys."""
+    if plan.rows < BULK_MIN_ROWS or not plan.table.foreign_keys:
+        return False
+    t = sql.Identifier(plan.table.schema, plan.table.name)
+    q = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT %s) s").format(t)
+    return conn.execute(q, (plan.rows,)).fetchone()[0] < plan.rows
 
 
 def _fetch_keys(conn: psycopg.Connection, ref: RefGen) -> list[Any]:
@@ -179,6 +193,9 @@ def _load_table(conn: psycopg.Connection, plan: TablePlan, seed: int, progress: 
     enforce_unique(plan, values, _existing_keys(conn, plan))
     columns: list[str] = []
     column_values: list[list[Any]] = []
+    for column, keys in _resolve_self_refs(conn, plan, values, seed):
+        columns.append(column)
+        column_values.append(keys)
     for i, f in enumerate(plan.fields):
         if f.deferred:
             continue
@@ -198,29 +215,53 @@ def _load_table(conn: psycopg.Connection, plan: TablePlan, seed: int, progress: 
     )
 
 
+def _resolve_self_refs(
+    conn: psycopg.Connection, plan: TablePlan, values: dict[int, list[Any]], seed: int
+) -> list[tuple[str, list[Any]]]:
+    """Fill self-references in the first pass, pointing each row at an earlier one (a forest).
+
+    The referenced keys are known up front when we generate them, or when they come from a
+    sequence (identity/serial): then they are taken with nextval() and sent in the COPY, which
+    writes identity columns as given. Returns extra (column, values) to COPY. Anything else
+    stays deferred to the UPDATE pass.
+    """
+    extra: list[tuple[str, list[Any]]] = []
+    for idx, f in enumerate(plan.fields):
+        ref = ref_of(f.gen)
+        if not (f.deferred and ref and ref.table == plan.table.key and len(f.columns) == 1):
+            continue
+        key_col = ref.columns[0]
+        keys = next((values[j] for j, g in enumerate(plan.fields)
+                     if g.columns == (key_col,) and j in values), None)
+        if keys is None:
+            if plan.table.columns[key_col].generated or any(c == key_col for c, _ in extra):
+                continue
+            table_name = sql.Identifier(plan.table.schema, plan.table.name).as_string(conn)
+            seq = conn.execute("SELECT pg_get_serial_sequence(%s, %s)", (table_name, key_col)).fetchone()[0]
+            if seq is None:
+                continue
+            keys = [r[0] for r in conn.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (seq, plan.rows)).fetchall()]
+            extra.append((key_col, keys))
+        r, nf = derive_rng(seed, plan.table.key, *f.columns, "tree").random, f.deferred_null_fraction
+        values[idx] = [None if i == 0 or r() < nf else keys[int(r() * i)] for i in range(plan.rows)]
+        f.deferred = False
+    return extra
+
+
 def _copy(conn: psycopg.Connection, plan: TablePlan, columns: list[str], column_values: list[list[Any]], progress: Progress) -> None:
-    t = sql.Identifier(plan.table.schema, plan.table.name)
-    if columns:
-        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(t, sql.SQL(", ").join(map(sql.Identifier, columns)))
-    else:  # every column is left to Postgres: COPY needs at least one, so use INSERT
-        stmt = None
-    progress(plan.table.display, 0, plan.rows)
+    label, total = plan.table.display, plan.rows
+    progress(label, 0, total)
     # No savepoint: the second pass finds this run's rows by xmin = the top transaction id.
     try:
-        if stmt is None:
-            # A zero-column SELECT inserts rows made only of defaults.
-            conn.execute(sql.SQL("INSERT INTO {} SELECT FROM generate_series(1, %s)").format(t), (plan.rows,))
-        else:
-            with conn.cursor().copy(stmt) as copy:
-                rows = zip(*column_values)
-                write = copy.write_row
-                for done in range(0, plan.rows, _COPY_CHUNK):
-                    for _ in range(min(_COPY_CHUNK, plan.rows - done)):
-                        write(next(rows))
-                    progress(plan.table.display, min(done + _COPY_CHUNK, plan.rows), plan.rows)
+        if columns:
+            copy_rows(conn, plan.table, columns, column_values, lambda done: progress(label, done, total))
+        else:  # every column is left to Postgres; a zero-column SELECT inserts default rows
+            t = sql.Identifier(plan.table.schema, plan.table.name)
+            conn.execute(sql.SQL("INSERT INTO {} SELECT FROM generate_series(1, %s)").format(t), (total,))
     except psycopg.Error as e:
         raise constraint_error(e, plan) from e
-    progress(plan.table.display, plan.rows, plan.rows)
+    progress(label, total, total)
 
 
 def _fill_deferred(conn: psycopg.Connection, plan: TablePlan, seed: int, progress: Progress) -> None:

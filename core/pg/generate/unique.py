@@ -101,10 +101,20 @@ def _dedupe(
 ) -> None:
     decorable = len(fields) == 1 and len(fields[0][1].columns) == 1
     counter = 0
+    if decorable:  # the common case: one column, keys are the values themselves
+        column = values[fields[0][0]]
+        for row, v in enumerate(column):
+            if v is None:
+                continue  # NULLs never collide in a unique index
+            key = (v,)
+            if key in seen:
+                key, counter = _fix_row(plan, cols, fields, values, seen, row, decorable, counter)
+            seen.add(key)
+        return
     for row in range(plan.rows):
         key = _key(values, fields, cols, row)
         if None in key:
-            continue  # NULLs never collide in a unique index
+            continue
         if key in seen:
             key, counter = _fix_row(plan, cols, fields, values, seen, row, decorable, counter)
         seen.add(key)
