@@ -16,8 +16,10 @@ and SQLSTATE ``SY001`` when a function that cannot be emulated is called.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
+import time
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -25,7 +27,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ..errors import StackyardError, UnreachableError
+from ..errors import StackyardError, TimeoutError_, UnreachableError
 
 STANDIN_SQLSTATE = "SY001"
 """SQLSTATE raised by stand-in functions that cannot be emulated on this server."""
@@ -106,11 +108,13 @@ def standin_settings(target_dir: Path) -> dict[str, str]:
     return {"extension_control_path": f"{Path(target_dir)}:$system"}
 
 
-async def probe_extensions(dsn: str, names: Iterable[str]) -> dict[str, bool]:
+async def probe_extensions(dsn: str, names: Iterable[str], *, system_only: bool = False) -> dict[str, bool]:
     """Whether each extension can really be created here: tries ``CREATE EXTENSION`` and rolls back.
 
     An extension already installed in the database counts as available. Needs a role allowed to
-    create the extensions (a superuser for untrusted ones).
+    create the extensions (a superuser for untrusted ones). ``system_only`` ignores stand-ins
+    already served (``SET extension_control_path = '$system'`` for the probing session): the
+    answer is then what the server build itself has.
     """
     result: dict[str, bool] = {}
     try:
@@ -118,8 +122,10 @@ async def probe_extensions(dsn: str, names: Iterable[str]) -> dict[str, bool]:
     except psycopg.OperationalError as e:
         raise UnreachableError(f"cannot connect to probe extensions: {e}") from e
     async with conn:
+        if system_only:
+            await conn.execute("set extension_control_path = '$system'")
         cur = await conn.execute("select extname from pg_extension")
-        installed = {r[0] for r in await cur.fetchall()}
+        installed = set() if system_only else {r[0] for r in await cur.fetchall()}
         for name in dict.fromkeys(names):
             if name in installed:
                 result[name] = True
@@ -153,6 +159,41 @@ async def list_standins(dsn: str) -> list[dict]:
                 out.append({"extension": ext.replace("uuid_ossp", "uuid-ossp"), "schema": schema,
                             "object": obj, "status": status, "note": note})
         return out
+
+
+async def serve_standins(dsn: str, target_dir: Path) -> set[str]:
+    """Probe the server, write the stand-ins it lacks into ``target_dir`` and serve them now.
+
+    Uses ``ALTER SYSTEM SET extension_control_path`` + ``pg_reload_conf()`` (no restart), so it
+    only fits servers that can read ``target_dir`` (the local runtime). Returns the names served.
+    Prefer writing :func:`standin_settings` into the server's config when you control it.
+    """
+    have = await probe_extensions(dsn, standin_names(), system_only=True)
+    missing = {n for n, ok in have.items() if not ok}
+    folder = write_standins(target_dir, missing)
+    value = standin_settings(folder)["extension_control_path"]
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await conn.execute(sql.SQL("alter system set extension_control_path = {}").format(sql.Literal(value)))
+        await conn.execute("select pg_reload_conf()")
+    # the postmaster applies the reload asynchronously: wait until new sessions see the value
+    deadline = time.monotonic() + 10
+    while True:
+        async with await psycopg.AsyncConnection.connect(dsn) as conn:
+            cur = await conn.execute("select current_setting('extension_control_path')")
+            if (await cur.fetchone())[0] == value:
+                return missing
+        if time.monotonic() > deadline:
+            raise TimeoutError_("the server did not pick up extension_control_path after pg_reload_conf()")
+        await asyncio.sleep(0.05)
+
+
+async def served_standins(dsn: str) -> set[str]:
+    """Extensions the server currently offers through a stackyard stand-in (by control comment)."""
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        cur = await conn.execute(
+            "select name from pg_available_extensions where comment like 'stackyard stand-in%'"
+        )
+        return {r[0] for r in await cur.fetchall()}
 
 
 def remove_standins(target_dir: Path) -> None:

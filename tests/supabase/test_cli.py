@@ -1,20 +1,18 @@
-"""`stackyard db exec --as` end to end: a real environment of the fixture project, the real CLI."""
+"""End to end with the real CLI: `stackyard up` in the fixture Supabase project, then `db exec --as`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
 import pytest
 
-from core.supabase import bootstrap, load_supabase_config
-
-from .conftest import PROJECT, apply_sql_files
+from .conftest import PROJECT
 
 _script = Path(sys.executable).parent / "stackyard"
 STACKYARD = [str(_script)] if _script.exists() else [sys.executable, "-m", "core.cli"]
@@ -28,23 +26,19 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def running_project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("supa") / "project"
+def running_project():
+    # not pytest's tmp_path: concurrent pytest runs of other sessions prune /tmp/pytest-of-<user>
+    tmp = Path(tempfile.mkdtemp(prefix="stackyard-supa-cli-"))
+    root = tmp / "project"
     shutil.copytree(PROJECT, root)
     up = cli("up", "--wait", "--json", cwd=root)
     assert up.returncode == 0, up.stderr
     try:
-        dsn = json.loads(up.stdout)["database_url"]
-        sp = load_supabase_config(root)
-        asyncio.run(bootstrap(dsn, buckets=sp.buckets))
-        # the plain embedded server has no uuid-ossp: skip the CREATE EXTENSION line (the shims serve it)
-        migrations = sorted((root / sp.migrations_dir).glob("*.sql"))
-        first = migrations[0].read_text().replace('create extension if not exists "uuid-ossp" with schema extensions;', "")
-        migrations[0].write_text(first)
-        apply_sql_files(dsn, migrations + [root / p for p in sp.seed_paths])
+        # `up` alone bootstrapped the database, served the stand-ins, applied migrations and seed
         yield root
     finally:
         cli("destroy", "--yes", cwd=root)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_db_exec_as_user_json(running_project):
