@@ -66,8 +66,11 @@ def _service_doc(spec: ContainerSpec, ws, env: str, volume: str | None, labels: 
         doc["volumes"] = vols
     if spec.healthcheck:
         doc["healthcheck"] = {"test": spec.healthcheck, "interval": _duration(spec.interval),
-                              "timeout": _duration(spec.timeout), "retries": 3}
+                              "timeout": _duration(spec.timeout), "retries": 3,
+                              "start_period": _duration(spec.timeout * 6)}
     doc["restart"] = spec.restart
+    if spec.kind == "app":
+        doc["init"] = True
     doc["labels"] = {**labels, dc.L_SERVICE: spec.service, dc.L_KIND: spec.kind}
     limits = {}
     if spec.memory:

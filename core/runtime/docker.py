@@ -27,6 +27,7 @@ from . import docker_client as dc
 from .base import EnvContext, Runtime, ServiceState, ServiceStats, ServiceStatus
 from .docker_logs import container_logs
 from .docker_spec import FILES_DIR, ContainerSpec, build_spec
+from .docker_stats import stats_from
 
 
 def network_mode(env: EnvContext) -> str:
@@ -58,6 +59,7 @@ class DockerRuntime(Runtime):
 
     def __init__(self) -> None:
         self._client = None
+        self._cpu_samples: dict[str, tuple[int, int]] = {}  # container id -> (cpu total, system total)
 
     async def client(self):
         if self._client is None:
@@ -192,7 +194,11 @@ class DockerRuntime(Runtime):
         if spec.healthcheck:
             ns = 1_000_000_000
             kw["healthcheck"] = {"test": spec.healthcheck, "interval": int(spec.interval * ns),
-                                 "timeout": int(spec.timeout * ns), "retries": 3, "start_period": 0}
+                                 "timeout": int(spec.timeout * ns), "retries": 3,
+                                 # failures while starting (initdb, crash recovery) do not count
+                                 "start_period": int(spec.timeout * 6 * ns)}
+        if spec.kind == "app":  # user code as PID 1 often ignores SIGTERM: an init forwards it
+            kw["init"] = True
         if spec.memory:
             kw["mem_limit"] = spec.memory
         if spec.cpus:
@@ -296,8 +302,15 @@ class DockerRuntime(Runtime):
         container = await self._container(env, row.name)
         if container is None or container.status != "running":
             return None
-        s = await self._call("reading container stats", container.stats, stream=False)
-        return stats_from(s)
+        # one_shot answers at once; CPU % is then measured against this runtime's previous sample
+        s = await self._call("reading container stats", container.stats, stream=False, one_shot=True)
+        prev = self._cpu_samples.get(container.id)
+        cpu = s.get("cpu_stats") or {}
+        now = ((cpu.get("cpu_usage") or {}).get("total_usage", 0), cpu.get("system_cpu_usage") or 0)
+        self._cpu_samples[container.id] = now
+        if prev is not None:
+            s["precpu_stats"] = {"cpu_usage": {"total_usage": prev[0]}, "system_cpu_usage": prev[1]}
+        return stats_from(s, container.attrs.get("State", {}).get("StartedAt"))
 
     async def exec_probe(self, row: ServiceRow, command: list[str], timeout: float = 5.0) -> ProbeResult:
         """Run the probe command inside the service's container; healthy on exit 0."""
@@ -326,18 +339,3 @@ def build_data_path(svc) -> str | None:
     from ..services.catalog import get_kind
 
     return get_kind(svc.kind).data_path
-
-
-def stats_from(s: dict) -> ServiceStats:
-    """CPU % (of the whole machine, like `docker stats`) and memory from one stats sample."""
-    cpu = s.get("cpu_stats") or {}
-    pre = s.get("precpu_stats") or {}
-    cpu_delta = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (pre.get("cpu_usage") or {}).get("total_usage", 0)
-    sys_delta = (cpu.get("system_cpu_usage") or 0) - (pre.get("system_cpu_usage") or 0)
-    ncpu = cpu.get("online_cpus") or len((cpu.get("cpu_usage") or {}).get("percpu_usage") or []) or 1
-    pct = round(cpu_delta / sys_delta * ncpu * 100.0, 2) if sys_delta > 0 and cpu_delta >= 0 else 0.0
-    mem = s.get("memory_stats") or {}
-    usage = mem.get("usage")
-    if usage is not None:
-        usage -= (mem.get("stats") or {}).get("inactive_file", 0)
-    return ServiceStats(pct, usage, mem.get("limit"))
