@@ -13,7 +13,7 @@ from typing import AsyncIterator
 import click
 
 from ..errors import ExitCode, StackyardError
-from ..pg.migrations import MigrationEngine, MigrationState
+from ..pg.migrations import SUPABASE_MANAGED_SCHEMAS, MigrationEngine, MigrationState
 from .main import CliContext, json_option, run
 from .options import env_option, resolve_env
 
@@ -35,7 +35,11 @@ def db_options(f):
 @asynccontextmanager
 async def open_engine(cc: CliContext, env, branch, db_url, mdir, lock_wait, *, need_db: bool = True
                       ) -> AsyncIterator[MigrationEngine]:
-    """A MigrationEngine on the chosen database, with the project's timeouts."""
+    """A MigrationEngine on the chosen database, with the project's timeouts.
+
+    In Supabase projects (``supabase: true``) baseline/squash leave the schemas the bootstrap
+    owns out of their dumps, and squash bootstraps its scratch databases first.
+    """
     wait = lock_wait if lock_wait is not None else (cc.lock_timeout if cc.lock_timeout is not None else DEFAULT_LOCK_WAIT)
     if db_url and mdir:
         # Stand-alone use: no project needed.
@@ -55,8 +59,20 @@ async def open_engine(cc: CliContext, env, branch, db_url, mdir, lock_wait, *, n
                 dsn = await ws.database_url(env, branch)
             except StackyardError:
                 dsn = ""
+        managed: tuple[str, ...] = ()
+        prepare = None
+        if getattr(ws.config, "supabase", False):
+            from ..supabase import bootstrap
+
+            buckets = list(getattr(ws.config, "storage_buckets", []) or [])
+
+            async def prepare(scratch_dsn: str) -> None:
+                await bootstrap(scratch_dsn, buckets=buckets, bus=ws.bus)
+
+            managed = SUPABASE_MANAGED_SCHEMAS
         yield MigrationEngine(dsn, mdir or ws.migrations_dir, bus=ws.bus, lock_timeout=cfg.lock_timeout,
-                              statement_timeout=cfg.statement_timeout, lock_wait=wait, env=env)
+                              statement_timeout=cfg.statement_timeout, lock_wait=wait, env=env,
+                              managed_schemas=managed, prepare_scratch=prepare)
 
 
 @click.group("migration")

@@ -9,7 +9,7 @@ Public API:
 """
 
 from .apply import AppliedMigration
-from .engine import DEFAULT_DIR, MigrationEngine, VerifyItem, VerifyReport
+from .engine import DEFAULT_DIR, SUPABASE_MANAGED_SCHEMAS, MigrationEngine, VerifyItem, VerifyReport
 from .executor import (
     SqlPlan,
     apply_sql_file_in_transaction,
@@ -24,7 +24,7 @@ from .status import MigrationState, MigrationStatus
 from .template import ensure_migrated_template, prune_templates, template_name
 
 __all__ = [
-    "AppliedMigration", "DEFAULT_DIR", "MigrationEngine", "MigrationFile", "MigrationState", "MigrationStatus",
+    "AppliedMigration", "DEFAULT_DIR", "SUPABASE_MANAGED_SCHEMAS", "MigrationEngine", "MigrationFile", "MigrationState", "MigrationStatus",
     "SqlPlan", "Statement", "VerifyItem", "VerifyReport", "apply_sql_file_in_transaction",
     "apply_sql_in_transaction", "checksum_of", "connect", "fingerprint", "migration_lock", "plan_statements",
     "scan", "split_sql", "ensure_migrated_template", "prune_templates", "template_name",

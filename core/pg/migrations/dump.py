@@ -59,15 +59,22 @@ async def dump_schema(dsn: str, exclude_schemas: tuple[str, ...] = ()) -> str:
     return await pg_dump(dsn, "--schema-only", "--no-owner", *_excludes(exclude_schemas))
 
 
-async def dump_for_replay(dsn: str, exclude_schemas: tuple[str, ...] = ()) -> tuple[str, str, str]:
+async def dump_for_replay(dsn: str, exclude_schemas: tuple[str, ...] = (), *, with_data: bool = True
+                          ) -> tuple[str, str, str]:
     """(pre-data schema, data, post-data schema) — rows load before indexes, constraints and
     triggers exist, so triggers do not fire twice and FK order does not matter. Data is written
     as INSERT statements (the runner cannot feed COPY FROM stdin); sequences are included."""
     common = ("--no-owner", *_excludes(exclude_schemas))
-    pre = await pg_dump(dsn, "--section=pre-data", *common)
-    data = await pg_dump(dsn, "--section=data", "--rows-per-insert=500", *common)
-    post = await pg_dump(dsn, "--section=post-data", *common)
+    pre, data, post = await asyncio.gather(
+        pg_dump(dsn, "--section=pre-data", *common),
+        pg_dump(dsn, "--section=data", "--rows-per-insert=500", *common) if with_data else _empty(),
+        pg_dump(dsn, "--section=post-data", *common),
+    )
     return pre, data, post
+
+
+async def _empty() -> str:
+    return ""
 
 
 def comparable_schema(dump: str) -> list[str]:
@@ -132,3 +139,51 @@ async def scratch_database(dsn: str, purpose: str) -> AsyncIterator[str]:
             await conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     finally:
         await conn.close()
+
+
+def new_statements(dump: str, fresh_dump: str) -> list[str]:
+    """Statements of ``dump`` that ``fresh_dump`` lacks; session SETs are always kept."""
+    from .splitter import split_sql
+
+    theirs = {s.text for s in split_sql(fresh_dump)}
+    return [s.text for s in split_sql(dump) if s.words[:1] in (("SET",), ("SELECT",)) or s.text not in theirs]
+
+
+def without_fresh(dump: str, fresh_dump: str) -> str:
+    """``dump`` minus what a freshly prepared database already has (e.g. a bootstrap's publication)."""
+    return "".join(s + ";\n\n" for s in new_statements(dump, fresh_dump))
+
+
+@dataclass
+class ManagedAdditions:
+    """What migrations added inside schemas another component owns (e.g. Supabase's auth/storage):
+    objects absent from a freshly prepared database, and the rows of those schemas."""
+
+    pre: list[str] = field(default_factory=list)
+    post: list[str] = field(default_factory=list)
+    data: str = ""
+
+    def sql(self, part: str) -> str:
+        stmts = self.pre if part == "pre" else self.post
+        return "".join(s + ";\n\n" for s in stmts)
+
+
+async def managed_additions(dsn: str, fresh_dsn: str, schemas: tuple[str, ...], *, with_data: bool = True
+                            ) -> ManagedAdditions:
+    """Statements of ``dsn``'s dump of ``schemas`` that a fresh (just prepared) database lacks.
+
+    Rows are dumped with ON CONFLICT DO NOTHING so rows the preparation already wrote are kept
+    once; anything that cannot be replayed this way is caught by the caller's verification.
+    """
+    only = [f"--schema={s}" for s in schemas]
+    out = ManagedAdditions()
+    ours_pre, theirs_pre, ours_post, theirs_post, data = await asyncio.gather(
+        *(pg_dump(d, f"--section={section}", "--no-owner", *only)
+          for section in ("pre-data", "post-data") for d in (dsn, fresh_dsn)),
+        pg_dump(dsn, "--section=data", "--no-owner", "--rows-per-insert=500", "--on-conflict-do-nothing", *only)
+        if with_data else _empty(),
+    )
+    for ours, theirs, target in ((ours_pre, theirs_pre, out.pre), (ours_post, theirs_post, out.post)):
+        target.extend(s for s in new_statements(ours, theirs) if not s.upper().startswith(("SET ", "SELECT ")))
+    out.data = data
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import psycopg
@@ -17,6 +18,10 @@ from .files import MigrationFile, new_file, scan, version_key
 from .status import MigrationState, MigrationStatus, compute_status
 
 DEFAULT_DIR = Path("supabase/migrations")
+# Schemas the Supabase bootstrap (or the Supabase platform) owns: baseline/squash keep only
+# what migrations added there.
+SUPABASE_MANAGED_SCHEMAS = ("auth", "storage", "realtime", "extensions", "graphql", "graphql_public", "vault",
+                            "pgsodium", "supabase_functions", "net", "cron", "_realtime", "pgbouncer", "_analytics")
 
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|h)?\s*$")
@@ -66,6 +71,8 @@ class MigrationEngine:
 
     ``lock_timeout`` / ``statement_timeout`` (seconds, or strings like '5s') apply to every migration statement;
     ``lock_wait`` is how long a second runner waits for the migration lock before LockedError.
+    ``managed_schemas`` (e.g. Supabase's auth/storage) are left out of baseline and squash dumps;
+    ``prepare_scratch(dsn)`` readies squash's scratch databases (e.g. the Supabase bootstrap).
     """
 
     def __init__(
@@ -78,6 +85,8 @@ class MigrationEngine:
         statement_timeout: float | str | None = None,
         lock_wait: float = 30.0,
         env: str | None = None,
+        managed_schemas: tuple[str, ...] = (),
+        prepare_scratch: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.dsn = dsn
         self.migrations_dir = Path(migrations_dir)
@@ -86,6 +95,8 @@ class MigrationEngine:
         self.statement_timeout = parse_duration(statement_timeout, "statement_timeout")
         self.lock_wait = lock_wait
         self.env = env
+        self.managed_schemas = tuple(managed_schemas)
+        self.prepare_scratch = prepare_scratch
 
     # -- reading -----------------------------------------------------------------------------
     def local(self) -> list[MigrationFile]:
@@ -320,14 +331,15 @@ class MigrationEngine:
         """Dump the database's schema into a new migration and mark it applied."""
         from .maintenance import baseline
 
-        return await baseline(self, name, exclude_schemas=exclude_schemas)
+        return await baseline(self, name, exclude_schemas=exclude_schemas, prepare=self.prepare_scratch,
+                              managed_schemas=self.managed_schemas)
 
     async def squash(self, to: str | None = None, *, exclude_schemas: tuple[str, ...] = (), prepare=None):
         """Replace migrations up to ``to`` by one verified file (see maintenance.squash)."""
         from .maintenance import squash
 
         return await squash(self, _check_version(to, "--to version"), exclude_schemas=exclude_schemas,
-                            prepare=prepare)
+                            prepare=prepare or self.prepare_scratch, managed_schemas=self.managed_schemas)
 
     async def lint(self, *, fail_on: str = "error", pending_only: bool = False):
         """Lint migration up sections with squawk (server's major version); see lint.LintReport."""

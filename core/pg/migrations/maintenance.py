@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import shutil
 from dataclasses import dataclass, field
@@ -14,7 +15,16 @@ from ...errors import ConflictError, UsageError
 from ...names import validate_name
 from . import history
 from .apply import plan_section
-from .dump import comparable_schema, data_digest, dump_for_replay, dump_schema, scratch_database
+from .dump import (
+    ManagedAdditions,
+    comparable_schema,
+    data_digest,
+    dump_for_replay,
+    dump_schema,
+    managed_additions,
+    scratch_database,
+    without_fresh,
+)
 from .executor import connect, migration_lock
 from .files import checksum_of, load_file, new_file, version_key
 from .status import MigrationState
@@ -25,11 +35,19 @@ if TYPE_CHECKING:
 BACKUP_DIR = ".squashed"
 
 
-async def baseline(engine: "MigrationEngine", name: str = "baseline", *, exclude_schemas: tuple[str, ...] = ()) -> Path:
+async def baseline(
+    engine: "MigrationEngine",
+    name: str = "baseline",
+    *,
+    exclude_schemas: tuple[str, ...] = (),
+    prepare: Callable[[str], Awaitable[None]] | None = None,
+    managed_schemas: tuple[str, ...] = (),
+) -> Path:
     """Dump the database's schema into ``<timestamp>_<name>.sql`` and record it as applied.
 
     Refuses when the database already has migration history or local migrations exist
-    (those cases want ``repair`` or ``squash``).
+    (those cases want ``repair`` or ``squash``). With ``managed_schemas`` + ``prepare`` (the
+    Supabase bootstrap), only what was added inside those schemas is kept (e.g. auth triggers).
     """
     validate_name(name, "migration name")
     statuses = await engine.status()
@@ -41,7 +59,17 @@ async def baseline(engine: "MigrationEngine", name: str = "baseline", *, exclude
             f"{len(statuses)} local migration(s) exist but none is recorded as applied",
             hint="if the database already contains them, record them with `migration repair VERSION --status applied`",
         )
-    schema = await dump_schema(engine.dsn, exclude_schemas)
+    skip = (*managed_schemas, *exclude_schemas)
+    schema = await dump_schema(engine.dsn, skip)
+    if prepare is not None:
+        async with scratch_database(engine.dsn, "baseline") as fresh:
+            await prepare(fresh)
+            schema = without_fresh(schema, await dump_schema(fresh, skip))
+            extra = await managed_additions(engine.dsn, fresh, managed_schemas, with_data=False) \
+                if managed_schemas else ManagedAdditions()
+        if extra.pre or extra.post:
+            schema += ("\n-- Added by migrations inside " + ", ".join(managed_schemas) + "\n"
+                       + extra.sql("pre") + extra.sql("post"))
     header = (f"-- Baseline of the existing database, dumped by stackyard on "
               f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC (pg_dump --schema-only --no-owner).\n")
     async with migration_lock(engine.dsn, wait=engine.lock_wait, bus=engine.bus):
@@ -89,6 +117,7 @@ async def squash(
     *,
     exclude_schemas: tuple[str, ...] = (),
     prepare: Callable[[str], Awaitable[None]] | None = None,
+    managed_schemas: tuple[str, ...] = (),
 ) -> SquashResult:
     """Replace local migrations up to ``to`` by one file holding their final schema AND data.
 
@@ -97,6 +126,9 @@ async def squash(
     same schema dump and the same rows in every table and sequence (``exclude_schemas`` are left
     out of the file but NOT out of the comparison) — otherwise nothing changes. ``prepare(dsn)``
     readies each scratch database first (e.g. the Supabase bootstrap of auth/storage schemas).
+    ``managed_schemas`` belong to that preparation: only what the migrations added there (objects
+    a freshly prepared database lacks, e.g. a trigger on auth.users, and rows such as storage
+    buckets) goes into the file.
     The originals move to ``<migrations_dir>/.squashed/<timestamp>/``. When this database has
     them applied, its history is rewritten to the single squashed version.
     """
@@ -124,26 +156,33 @@ async def squash(
     last = group[-1]
     async with scratch_database(engine.dsn, "squash_a") as dsn_a, scratch_database(engine.dsn, "squash_b") as dsn_b:
         if prepare is not None:
-            await prepare(dsn_a)
-            await prepare(dsn_b)
+            await asyncio.gather(prepare(dsn_a), prepare(dsn_b))
         await MigrationEngine(dsn_a, engine.migrations_dir, lock_wait=engine.lock_wait).up(to=to, include_all=True)
-        pre, data, post = await dump_for_replay(dsn_a, exclude_schemas)
+        skip = (*managed_schemas, *exclude_schemas)
+        pre, data, post = await dump_for_replay(dsn_a, skip)
+        extra = ManagedAdditions()
+        if prepare is not None:
+            # Leave out what the preparation itself creates: B, freshly prepared and not yet
+            # migrated, shows exactly that (and gets it from prepare again when replaying).
+            pre_b, _, post_b = await dump_for_replay(dsn_b, skip, with_data=False)
+            pre, post = without_fresh(pre, pre_b), without_fresh(post, post_b)
+            if managed_schemas:
+                extra = await managed_additions(dsn_a, dsn_b, managed_schemas)
         header = (f"-- Squashed by stackyard on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from "
                   f"{len(group)} migrations ({group[0].version} .. {last.version}); originals in {BACKUP_DIR}/.\n"
                   "-- Verified: replaying this file gives the same schema and the same rows as the originals.\n")
-        content = (header + pre + "\n-- Rows written by the squashed migrations\n" + data
-                   + "\n-- Indexes, constraints, triggers\n" + post)
+        content = (header + pre + extra.sql("pre") + "\n-- Rows written by the squashed migrations\n" + data
+                   + extra.data + "\n-- Indexes, constraints, triggers\n" + post + extra.sql("post"))
         with TemporaryDirectory() as tmp:
             candidate = Path(tmp) / last.filename
             candidate.write_text(content)
             await MigrationEngine(dsn_b, Path(tmp), lock_wait=engine.lock_wait).up()
-        schema_a = comparable_schema(await dump_schema(dsn_a))
-        schema_b = comparable_schema(await dump_schema(dsn_b))
+        dump_a, dump_b, digest_a, digest_b = await asyncio.gather(
+            dump_schema(dsn_a), dump_schema(dsn_b), data_digest(dsn_a), data_digest(dsn_b))
+        schema_a, schema_b = comparable_schema(dump_a), comparable_schema(dump_b)
         if schema_a != schema_b:
             raise ConflictError("squash verification failed: the squashed file gives a different schema; "
                                 "nothing was changed\n" + _first_difference(schema_a, schema_b))
-        digest_a = await data_digest(dsn_a)
-        digest_b = await data_digest(dsn_b)
         if digest_a != digest_b:
             differ = sorted(k for k in set(digest_a.tables) | set(digest_a.sequences) | set(digest_b.tables)
                             if digest_a.tables.get(k) != digest_b.tables.get(k)
