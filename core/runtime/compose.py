@@ -90,25 +90,36 @@ def _service_doc(spec: ContainerSpec, ws, env: str, volume: str | None, labels: 
 def export_compose(ws, env: str) -> str:
     """The compose.yaml text for ``env`` (its ports if it exists, else new free ones). Also writes the
     env's secret file (.stackyard/envs/ENV/compose.env) and generated config files it mounts."""
-    from ..services.appenv import stack_env
-    from .docker import DockerRuntime, _ports_of, build_data_path
+    from ..services.appenv import env_from_rows
     from ..services.portalloc import choose_ports
+    from .docker import _ports_of, build_data_path
+    from .docker_spec import build_spec
 
     row = ws.state.get_env(env) or EnvRow(env, ws.resolve_profile_name(env, None), "docker", "export",
                                           time.time(), None, "main", {})
     ctx = ws.context(row)
     services = ctx.profile.apply(ws.config)
     rows = {s.name: s for s in ws.state.services(env)}
-    rt = DockerRuntime()
     labels = {dc.L_PROJECT: ws.config.project, dc.L_ENV: env, dc.L_PROFILE: row.profile}
     specs: dict[str, ContainerSpec] = {}
+    planned: dict[str, ServiceRow] = {}
     for name, svc in services.items():
         names, fixed = _ports_of(svc)
         prev = (rows[name].info.get("ports") if name in rows else None) or {}
         if name in rows and not prev and rows[name].port and names:
             prev = {names[0]: rows[name].port}
         ports = choose_ports(names, fixed, prev, ctx.profile.port_policy)
-        specs[name] = _bridge_spec(rt, ctx, name, svc, ports, rows)
+        info = {"ports": ports, **{k: getattr(svc, k) for k in ("user", "database", "vhost", "region") if hasattr(svc, k)}}
+        planned[name] = ServiceRow(env, name, svc.kind, "docker", ports[names[0]] if names else None, None, None, info)
+    # inside the compose network services reach each other by name, on the same port numbers
+    app_env = env_from_rows(list(planned.values()), ctx.secrets)
+    for r in planned.values():
+        if r.port:
+            app_env = {k: v.replace(f"127.0.0.1:{r.port}", f"{r.name}:{r.port}") for k, v in app_env.items()}
+    peers = [(r.name, r.kind, int(r.port or 0)) for r in planned.values()]
+    for name, svc in services.items():
+        specs[name] = build_spec(ctx, name, svc, planned[name].info["ports"], "0.0.0.0", ws.root.resolve(),
+                                 [p for p in peers if p[0] != name], app_env)
     secrets = {ctx.secrets.get(password_key(n), ""): secret_var(n) for n in services}
     docs = {}
     volumes = {}
@@ -131,18 +142,6 @@ def export_compose(ws, env: str) -> str:
     head = (f"# written by `stackyard export compose {env}`; secrets come from the env file:\n"
             f"#   docker compose -p {project} --env-file {os.path.relpath(ws.env_dir(env) / 'compose.env', ws.root)} up --wait\n")
     return head + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120)
-
-
-def _bridge_spec(rt, ctx, name: str, svc, ports: dict, rows: dict[str, ServiceRow]) -> ContainerSpec:
-    prev = os.environ.get("STACKYARD_DOCKER_NETWORK")
-    os.environ["STACKYARD_DOCKER_NETWORK"] = "bridge"  # compose services talk over the env network
-    try:
-        return rt._spec(ctx, name, svc, ports)
-    finally:
-        if prev is None:
-            os.environ.pop("STACKYARD_DOCKER_NETWORK", None)
-        else:
-            os.environ["STACKYARD_DOCKER_NETWORK"] = prev
 
 
 def _write_secret_file(path: Path, values: dict[str, str]) -> None:

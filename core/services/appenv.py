@@ -11,22 +11,27 @@ def stack_env(env_ctx, exclude: str | None = None) -> dict[str, str]:
     db = env_ctx.dir.parent.parent / "state.db"
     if not db.exists():
         return {}
-    from .catalog import exported_env
-
     store = StateStore(db)
     try:
         rows = [r for r in store.services(env_ctx.name) if r.name != exclude]
     finally:
         store.close()
+    return env_from_rows(rows, env_ctx.secrets)
+
+
+def env_from_rows(rows, secrets: dict[str, str]) -> dict[str, str]:
+    """Connection variables exported by these service rows (the first postgres is DATABASE_URL)."""
+    from .catalog import exported_env
+
     out: dict[str, str] = {}
     primary_done = False
     for r in rows:
         if r.kind == "postgres":
             if r.port:
-                out.update(pg_env(r.name, conninfo(r, env_ctx.secrets), not primary_done))
+                out.update(pg_env(r.name, conninfo(r, secrets), not primary_done))
                 primary_done = True
         else:
-            out.update(exported_env(r, env_ctx.secrets))
+            out.update(exported_env(r, secrets))
     return out
 
 

@@ -8,12 +8,12 @@ from .kind import Kind, Plan, env_prefix
 METRICS_PATHS = {"minio": "/minio/v2/metrics/cluster", "prometheus": "/metrics"}
 
 
-def config_text(svc, port: int, peers) -> str:
-    """prometheus.yml: one job per scraped service, all on 127.0.0.1."""
+def config_text(svc, port: int, peers, bridge: bool = False) -> str:
+    """prometheus.yml: one job per scraped service (on 127.0.0.1, or by name on a bridge network)."""
     jobs = [("prometheus", "/metrics", [f"127.0.0.1:{port}"])]
     for name, kind, pport in peers:
         if kind in METRICS_PATHS and kind != "prometheus" and pport:
-            jobs.append((name, METRICS_PATHS[kind], [f"127.0.0.1:{pport}"]))
+            jobs.append((name, METRICS_PATHS[kind], [f"{name if bridge else '127.0.0.1'}:{pport}"]))
     if getattr(svc, "scrape", None):
         jobs.append(("extra", "/metrics", list(svc.scrape)))
     lines = ["global:", f"  scrape_interval: {getattr(svc, 'scrape_interval', '5s')}", "scrape_configs:"]
@@ -27,7 +27,7 @@ def _plan(svc, ports: dict[str, int], secret: str, listen: str, data_dir: str, f
           peers=(), **_) -> Plan:
     args = [f"--config.file={files_dir}/prometheus.yml", f"--web.listen-address={listen}:{ports['http']}",
             f"--storage.tsdb.path={data_dir}"]
-    return Plan("prometheus", args, {}, args, {"prometheus.yml": config_text(svc, ports["http"], peers)})
+    return Plan("prometheus", args, {}, args, {"prometheus.yml": config_text(svc, ports["http"], peers, listen != "127.0.0.1")})
 
 
 def _exported(name: str, row, secret: str) -> dict[str, str]:
