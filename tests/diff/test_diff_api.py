@@ -124,3 +124,25 @@ def test_introspection_on_a_broken_connection_is_a_clear_error(make_db):
     with pytest.raises(SQLError) as err:
         asyncio.run(run())
     assert err.value.sqlstate == "25P02" and "introspection failed" in err.value.message
+
+
+def test_recycled_database_equals_a_fresh_one(pg_server, make_db):
+    """Guards the test pool itself: a wiped database must look exactly like a new one."""
+    import secrets
+
+    from psycopg import sql
+
+    from tests.diff.conftest import WIPE
+
+    dsn = make_db((CORPUS / "32_create_everything" / "b.sql").read_text())
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute(WIPE)
+    fresh = "f_" + secrets.token_hex(6)
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(fresh)))
+    try:
+        assert diff_schemas(inspect_dsn(dsn), inspect_dsn(pg_server.dsn(fresh))).is_empty
+        assert inspect_dsn(dsn).objects.keys() == inspect_dsn(pg_server.dsn(fresh)).objects.keys()
+    finally:
+        with psycopg.connect(pg_server.dsn(), autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(fresh)))

@@ -220,7 +220,8 @@ SELECT d.classoid::regclass::text AS catalog, d.objoid, d.objsubid, d.descriptio
        CASE WHEN d.classoid = 'pg_class'::regclass AND d.objsubid > 0 THEN
          (SELECT quote_ident(attname) FROM pg_attribute
            WHERE attrelid = d.objoid AND attnum = d.objsubid) END AS column_name
-FROM pg_description d WHERE d.objoid >= 16384"""
+FROM pg_description d
+WHERE d.objoid >= 16384 OR d.classoid = 'pg_namespace'::regclass  -- public is oid 2200"""
 
 
 DEPENDS = """
