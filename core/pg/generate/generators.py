@@ -340,8 +340,14 @@ class TruncatingGen(Generator):
         return value[: self.limit - len(suffix) - 1] + "-" + suffix
 
 
+def unwrap(gen: Generator) -> Generator:
+    """The generator inside NULL/length wrappers."""
+    while isinstance(gen, (NullableGen, TruncatingGen)):
+        gen = gen.inner
+    return gen
+
+
 def ref_of(gen: Generator) -> RefGen | None:
     """The RefGen inside ``gen`` (possibly wrapped for NULLs), if it is a reference."""
-    while isinstance(gen, NullableGen):
-        gen = gen.inner
+    gen = unwrap(gen)
     return gen if isinstance(gen, RefGen) else None

@@ -19,7 +19,7 @@ from psycopg import sql
 from core.errors import SQLError, StackyardError, UnreachableError, UsageError
 from core.events import NULL_BUS, EventBus
 
-from .generators import RefGen, SqlGen, derive_rng, ref_of
+from .generators import RefGen, SqlGen, derive_rng, ref_of, unwrap
 from .load import BULK_MIN_ROWS, copy_rows, park_foreign_keys, restore_foreign_keys
 from .plan import Field, TablePlan, build_plans
 from .schema import load_schema
@@ -159,14 +159,15 @@ def _prepare_refs(conn: psycopg.Connection, plan: TablePlan, fields: list[Field]
 
 def _prepare_sql(conn: psycopg.Connection, plan: TablePlan, seed: int) -> None:
     for f in plan.copy_fields:
-        if not isinstance(f.gen, SqlGen):
+        gen = unwrap(f.gen)
+        if not isinstance(gen, SqlGen):
             continue
         # setseed makes random() in the expression repeatable for the same --seed.
-        conn.execute("SELECT setseed(%s)", (f.gen.rng.random() * 2 - 1,))
-        q = sql.SQL("SELECT ({})::text FROM generate_series(1, %s)").format(sql.SQL(f.gen.expression))
+        conn.execute("SELECT setseed(%s)", (gen.rng.random() * 2 - 1,))
+        q = sql.SQL("SELECT ({})::text FROM generate_series(1, %s)").format(sql.SQL(gen.expression))
         try:
             with conn.transaction():
-                f.gen.values = [r[0] for r in conn.execute(q, (plan.rows,)).fetchall()]
+                gen.values = [r[0] for r in conn.execute(q, (plan.rows,)).fetchall()]
         except psycopg.Error as e:
             message = f"sql expression for {plan.table.display}.{f.columns[0]} failed: {e.diag.message_primary or e}"
             raise (f.mark.error(message, "it must be a scalar SQL expression, e.g. now() - random() * interval '30 days'")
