@@ -13,7 +13,7 @@ from typing import AsyncIterator
 import click
 
 from ..errors import ExitCode, StackyardError
-from ..pg.migrations import SUPABASE_MANAGED_SCHEMAS, MigrationEngine, MigrationState
+from ..pg.migrations import MigrationEngine, MigrationState
 from .main import CliContext, json_option, run
 from .options import env_option, resolve_env
 
@@ -37,8 +37,8 @@ async def open_engine(cc: CliContext, env, branch, db_url, mdir, lock_wait, *, n
                       ) -> AsyncIterator[MigrationEngine]:
     """A MigrationEngine on the chosen database, with the project's timeouts.
 
-    In Supabase projects (``supabase: true``) baseline/squash leave the schemas the bootstrap
-    owns out of their dumps, and squash bootstraps its scratch databases first.
+    Without ``--db-url``/``--dir`` it comes from the Workspace (``ws.migration_engine``), which
+    knows the project's timeouts and, in Supabase projects, the bootstrap squash/baseline need.
     """
     wait = lock_wait if lock_wait is not None else (cc.lock_timeout if cc.lock_timeout is not None else DEFAULT_LOCK_WAIT)
     if db_url and mdir:
@@ -51,7 +51,6 @@ async def open_engine(cc: CliContext, env, branch, db_url, mdir, lock_wait, *, n
         return
     env = resolve_env(env)
     async with cc.workspace() as ws:
-        cfg = ws.config.migrations
         if db_url or need_db:
             dsn = db_url or await ws.database_url(env, branch)
         else:
@@ -59,20 +58,13 @@ async def open_engine(cc: CliContext, env, branch, db_url, mdir, lock_wait, *, n
                 dsn = await ws.database_url(env, branch)
             except StackyardError:
                 dsn = ""
-        managed: tuple[str, ...] = ()
-        prepare = None
-        if getattr(ws.config, "supabase", False):
-            from ..supabase import bootstrap
-
-            buckets = list(getattr(ws.config, "storage_buckets", []) or [])
-
-            async def prepare(scratch_dsn: str) -> None:
-                await bootstrap(scratch_dsn, buckets=buckets, bus=ws.bus)
-
-            managed = SUPABASE_MANAGED_SCHEMAS
-        yield MigrationEngine(dsn, mdir or ws.migrations_dir, bus=ws.bus, lock_timeout=cfg.lock_timeout,
-                              statement_timeout=cfg.statement_timeout, lock_wait=wait, env=env,
-                              managed_schemas=managed, prepare_scratch=prepare)
+        # The Workspace builds the engine (project timeouts, Supabase bootstrap for squash scratch
+        # databases); this command only overrides the lock wait and, with --dir, the folder.
+        eng = ws.migration_engine(dsn, env)
+        eng.lock_wait = wait
+        if mdir:
+            eng.migrations_dir = Path(mdir)
+        yield eng
 
 
 @click.group("migration")
