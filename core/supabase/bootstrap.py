@@ -23,7 +23,7 @@ from ..events import NULL_BUS, EventBus
 from .config_toml import BucketConfig, parse_size
 from .provider import SHIMMABLE, shim_sql
 
-SECTIONS = ("10_roles.sql", "20_schemas.sql", "30_auth.sql", "40_storage.sql", "50_realtime.sql")
+SECTIONS = ("10_roles.sql", "15_database.sql", "20_schemas.sql", "30_auth.sql", "40_storage.sql", "50_realtime.sql")
 _SQL_PACKAGE = "core.supabase.sql"
 _LOCK_KEY = 0x5359_5342  # "SYSB": one bootstrap at a time per cluster (roles are shared)
 
@@ -179,6 +179,25 @@ async def bootstrap(dsn: str, *, buckets: Iterable | None = None, bus: EventBus 
             bus.warning(w)
     report.seconds = time.monotonic() - t0
     return report
+
+
+async def apply_database_settings(dsn: str) -> None:
+    """Re-apply what a database copy loses (owner, database grants, per-database role settings).
+
+    Call on every database made from a bootstrapped one with ``CREATE DATABASE ... TEMPLATE``
+    (branches, clones of a cached migrated template): without it, postgres' search_path no longer
+    includes ``extensions`` there and unqualified ``gen_random_bytes()`` stops resolving.
+    """
+    try:
+        conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+    except psycopg.OperationalError as e:
+        raise UnreachableError(f"cannot connect to the database: {e}") from e
+    async with conn:
+        try:
+            await conn.execute(section_sql("15_database.sql"))
+        except psycopg.Error as e:
+            raise SQLError(f"Supabase database settings failed: {e.diag.message_primary or e}",
+                           statement="15_database.sql", sqlstate=e.diag.sqlstate) from e
 
 
 async def is_bootstrapped(dsn: str) -> bool:

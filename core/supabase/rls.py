@@ -78,7 +78,6 @@ async def exec_as(
                         await conn.execute(
                             "select set_config(%s, %s, true)", (f"request.jwt.claim.{key}", text)
                         )
-                await conn.execute("select set_config('request.method', 'POST', true)")
                 async with conn.cursor() as c:
                     await c.execute(sql_text.encode())
                     while True:

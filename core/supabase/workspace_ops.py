@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..workspace import WorkspaceBase
-from .bootstrap import BootstrapReport, bootstrap
+from .bootstrap import BootstrapReport, apply_database_settings, bootstrap
 from .config_toml import load_supabase_config
 from .provider import probe_extensions, serve_standins, served_standins
 from .scan import Finding, Support, extension_names_in, raise_for_unsupported, scan_migrations
@@ -32,6 +32,27 @@ class SupabaseOps(WorkspaceBase):
         if getattr(self.config, "supabase", False):
             await self.supabase_prepare(env)
         await super().provision_data(env, profile, op)
+
+    # Database copies (CREATE DATABASE ... TEMPLATE) lose the per-database settings kept in shared
+    # catalogs (postgres' search_path with `extensions`, database grants): re-apply them.
+    async def branch_create(self, env: str, name: str, **kw) -> dict:
+        out = await super().branch_create(env, name, **kw)
+        await self._supabase_fix_copy(env, out.get("database"), out.get("is_snapshot", False))
+        return out
+
+    async def branch_reset(self, env: str, name: str, **kw) -> dict:
+        out = await super().branch_reset(env, name, **kw)
+        await self._supabase_fix_copy(env, self.branch_database(env, name), False)
+        return out
+
+    async def db_reset(self, env: str, branch: str | None = None, **kw) -> dict:
+        out = await super().db_reset(env, branch, **kw)
+        await self._supabase_fix_copy(env, self.branch_database(env, branch), False)
+        return out
+
+    async def _supabase_fix_copy(self, env: str, database: str | None, is_snapshot: bool) -> None:
+        if getattr(self.config, "supabase", False) and database and not is_snapshot:
+            await apply_database_settings(self.conninfo(env, database=database).url)
 
     async def supabase_prepare(self, env: str, branch: str | None = None) -> BootstrapReport:
         """Stand-ins (local runtime), bootstrap, then the pre-flight scan of the migrations.

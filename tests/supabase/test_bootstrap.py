@@ -121,3 +121,28 @@ def test_crypt_raises_naming_the_function_and_the_fix(pg_db):
     markers = asyncio.run(list_standins(pg_db))
     crypt = [m for m in markers if m["object"].startswith("crypt(")]
     assert crypt and crypt[0]["status"] == "unsupported" and crypt[0]["extension"] == "pgcrypto"
+
+
+def test_database_copies_get_their_settings_back(pg_db, pg_server):
+    from psycopg import sql as psql
+
+    from core.supabase import apply_database_settings
+
+    boot(pg_db)
+    copy = pg_db.rsplit("/", 1)[1] + "_copy"
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as c:
+        c.execute(psql.SQL("create database {} template {}").format(
+            psql.Identifier(copy), psql.Identifier(pg_db.rsplit("/", 1)[1])))
+    try:
+        dsn = pg_server.dsn(copy)
+        with psycopg.connect(dsn) as c:  # a template copy loses the per-database settings...
+            assert "extensions" not in c.execute("show search_path").fetchone()[0]
+        asyncio.run(apply_database_settings(dsn))
+        with psycopg.connect(dsn) as c:  # ...until they are re-applied
+            assert "extensions" in c.execute("show search_path").fetchone()[0]
+            assert len(c.execute("select gen_random_bytes(4)").fetchone()[0]) == 4
+            assert c.execute("select has_database_privilege('supabase_realtime_admin', current_database(), "
+                             "'create')").fetchone() == (True,)
+    finally:
+        with psycopg.connect(pg_server.dsn(), autocommit=True) as c:
+            c.execute(psql.SQL("drop database if exists {} with (force)").format(psql.Identifier(copy)))

@@ -135,3 +135,10 @@ def test_exec_as_bad_input(project_db):
     with pytest.raises(SQLError) as e:
         as_(dsn, "select * from public.nope")
     assert e.value.sqlstate == "42P01"
+
+
+def test_several_statements_return_the_last_rows(project_db):
+    dsn, _ = project_db
+    rows = as_(dsn, "insert into public.notes (body) values ('one'); select count(*) as n from public.notes",
+               claims={"sub": BOB})
+    assert rows == [{"n": 3}]  # bob's own two + alice's public note

@@ -74,3 +74,25 @@ def test_up_fails_early_on_an_unsupported_extension(private_tmp):
         asyncio.run(_up(root, []))
     assert e.value.path.endswith("20240103000000_geo.sql") and e.value.line == 2
     assert "postgis" in e.value.message
+
+
+def test_branches_keep_the_extensions_search_path(private_tmp):
+    root = copy_project(private_tmp)
+    asyncio.run(_up(root, []))
+
+    async def go():
+        async with SupabaseWorkspace.open(root) as ws:
+            if not hasattr(ws, "branch_create"):
+                pytest.skip("branching feature not present")
+            b = await ws.branch_create("dev", "feature-x")
+            await ws.branch_reset("dev", "feature-x")
+            return b["database"], await ws.database_url("dev")
+
+    try:
+        branch_db, main_url = asyncio.run(go())
+        for url in (main_url, main_url.rsplit("/", 1)[0] + "/" + branch_db):
+            with psycopg.connect(url) as c:
+                assert "extensions" in c.execute("show search_path").fetchone()[0]
+                assert c.execute("select count(*) from public.notes").fetchone() == (4,)
+    finally:
+        asyncio.run(_destroy(root))

@@ -2,18 +2,6 @@
 -- Facts from supabase/postgres init-scripts 00000000000000-initial-schema.sql (schemas, USAGE grants,
 -- default privileges on public), 00000000000003-post-setup.sql (dashboard_user, search_path),
 -- migrations/db/migrate.sh (database owned by postgres), schema-16.sql (schema owners).
--- Adapted: search_path settings are scoped to this database (ALTER ROLE ... IN DATABASE) so that
--- other databases of a shared dev cluster are not affected.
-do $db$
-begin
-  execute format('alter database %I owner to postgres', current_database());
-  execute format('grant all on database %I to postgres, dashboard_user', current_database());
-  execute format('grant create on database %I to supabase_realtime_admin, supabase_storage_admin', current_database());
-  execute format('alter role postgres in database %I set search_path = "$user", public, extensions', current_database());
-  execute format('alter role supabase_admin in database %I set search_path = "$user", public, auth, extensions', current_database());
-end
-$db$;
-
 create schema if not exists extensions authorization postgres;
 create schema if not exists auth authorization supabase_admin;
 create schema if not exists storage authorization supabase_admin;
