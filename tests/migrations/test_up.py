@@ -146,3 +146,26 @@ def test_server_warnings_reach_the_bus(pg_db, mdir):
     run(MigrationEngine(pg_db, mdir, bus=bus).up())
     texts = [m.text for m in seen if m.level == "warning"]
     assert "server: careful: 42" in texts and not any("routine" in t for t in texts)
+
+
+def test_unparseable_later_file_fails_before_anything_runs(engine, mdir, pg_db):
+    write(mdir, 1, "a", "create table a (id int);\n")
+    write(mdir, 2, "b", "create table b (id int);\ninsert into b values ('unterminated);\n")
+    with pytest.raises(SQLError) as ei:
+        run(engine.up())
+    assert ei.value.exit_code == ExitCode.USAGE and ei.value.line == 2 and ei.value.path.endswith("2_b.sql")
+    assert not exists(pg_db, "a")
+
+
+def test_bad_files_are_config_errors(engine, mdir):
+    from core.errors import ConfigError
+
+    (mdir / "1_a.sql").write_bytes(b"select '\xff';\n")
+    with pytest.raises(ConfigError) as ei:
+        run(engine.status())
+    assert "UTF-8" in ei.value.message and ei.value.path.endswith("1_a.sql")
+    (mdir / "1_a.sql").write_text("select 1;\n")
+    (mdir / "1_b.sql").write_text("select 1;\n")
+    with pytest.raises(ConfigError) as ei:
+        run(engine.status())
+    assert "version" in ei.value.message

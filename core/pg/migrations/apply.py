@@ -73,9 +73,10 @@ async def apply_migration(
     *,
     lock_timeout: float | None = None,
     statement_timeout: float | None = None,
+    plan: SqlPlan | None = None,
 ) -> AppliedMigration:
     """Apply ``mf`` on ``conn`` (autocommit; the caller holds the migration lock)."""
-    plan = plan_section(mf.up)
+    plan = plan or plan_section(mf.up)
     result = AppliedMigration(mf.version, mf.name, str(mf.path), "up", len(plan.all_run()),
                               len(plan.standalone), notes=list(plan.notes))
     texts = [s.text for s in plan.all_run()]

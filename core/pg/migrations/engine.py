@@ -179,12 +179,14 @@ class MigrationEngine:
                 await history.ensure_tables(conn)
                 local, statuses, rows = await self._status(conn)
                 todo = self._pending(local, statuses, to=to, include_all=include_all, allow_changed=allow_changed)
+                # Split every pending file first: a quoting error in file 9 fails before file 1 runs.
+                plans = [plan_section(mf.up) for mf in todo]
                 applied: list[AppliedMigration] = []
                 with self.bus.operation("migration.up", env=self.env, target=str(self.migrations_dir)) as op:
-                    for i, mf in enumerate(todo):
+                    for i, (mf, plan) in enumerate(zip(todo, plans)):
                         op.progress(f"applying {mf.filename}", i, len(todo), "files")
                         result = await apply_migration(conn, mf, rows.get(mf.version), lock_timeout=self.lock_timeout,
-                                                       statement_timeout=self.statement_timeout)
+                                                       statement_timeout=self.statement_timeout, plan=plan)
                         for note in result.notes:
                             self.bus.info(note)
                         applied.append(result)
