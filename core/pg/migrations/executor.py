@@ -6,7 +6,6 @@ Reusable outside migrations (branch merge scripts, ``db reset``, seeds): see
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -255,8 +254,3 @@ async def migration_lock(
                     pass  # closing the session below releases it anyway
     finally:
         await conn.close()
-
-
-async def to_thread(fn, *args):
-    """Blocking helpers (subprocesses, file IO) run off the event loop."""
-    return await asyncio.to_thread(fn, *args)
