@@ -112,7 +112,7 @@ def _add_comments(s: Schema, idx: rd.CatalogIndex, rows: list[dict]) -> None:
             continue
         obj = s.objects[target]
         if r["objsubid"]:
-            if obj.kind != "table" or not r["column_name"]:
+            if obj.kind not in ("table", "view", "materialized_view") or not r["column_name"]:
                 continue
             ref = f"COLUMN {obj.qname}.{r['column_name']}"
         elif obj.sql_ref:
@@ -128,7 +128,8 @@ def _add_comments(s: Schema, idx: rd.CatalogIndex, rows: list[dict]) -> None:
 def _add_grants(s: Schema, idx: rd.CatalogIndex) -> None:
     for ident, entries in idx.acls.items():
         obj = s.objects[ident]
-        ref = obj.sql_ref
+        # GRANT has no VIEW keyword: views and materialized views are granted as tables.
+        ref = obj.sql_ref.replace("MATERIALIZED VIEW ", "TABLE ", 1).replace("VIEW ", "TABLE ", 1)
         by_grantee: dict[str, list[tuple[str, bool]]] = defaultdict(list)
         for grantee, privilege, grantable in entries or []:
             by_grantee[grantee].append((privilege, grantable == "true"))

@@ -10,3 +10,7 @@ REVOKE EXECUTE ON FUNCTION api.ping() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.ping() TO diff_reader;
 CREATE FUNCTION api.private() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 REVOKE ALL ON FUNCTION api.private() FROM PUBLIC;
+CREATE VIEW api.thing_view AS SELECT id FROM api.thing;
+GRANT SELECT ON api.thing_view TO diff_reader;
+CREATE MATERIALIZED VIEW api.thing_count AS SELECT count(*) AS n FROM api.thing;
+GRANT SELECT ON api.thing_count TO diff_writer;
