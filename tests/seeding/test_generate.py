@@ -31,10 +31,14 @@ def test_example_spec_fills_schema_with_intact_constraints(pg_db):
     run_sql(pg_db, example_schema())
     constraints_before = query(pg_db, "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                                       "WHERE connamespace = 'public'::regnamespace ORDER BY 1")
+    indexes_before = query(pg_db, "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
     bus = EventBus()
     events: list = []
     bus.on(events.append)
     report = gen(pg_db, rows=None, bus=bus)
+    # bulk loading parks FKs and plain indexes; all must be back exactly as they were
+    assert indexes_before == query(
+        pg_db, "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
 
     counts = {t: query(pg_db, f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}
     assert counts == {"organizations": 50, "users": 500, "projects": 200, "tasks": 2000, "comments": 5000}

@@ -2,8 +2,9 @@
 
 psycopg's ``write_row`` adapts value by value; for the plain types the generator produces,
 formatting a whole column at once (one escape pass over the joined column) is ~2x faster.
-Foreign-key checks run one query per inserted row and lock the parent row; for large loads
-the constraints are dropped and re-added (re-validated in one pass) inside the same
+Foreign-key checks run one query per inserted row and lock the parent row, and secondary
+indexes take one random B-tree insert per row; for large loads both are dropped and
+re-created after the data (FKs re-validated, indexes built by sorting) inside the same
 transaction, as pg_restore does — a failure rolls the drop back too.
 """
 
@@ -119,3 +120,30 @@ def restore_foreign_keys(conn: psycopg.Connection, table: Table, fks: list[tuple
         # The definition is pg_get_constraintdef() output from the catalog, not user input.
         conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
             ident, sql.Identifier(name), sql.SQL(definition)))
+
+
+_PLAIN_INDEXES = """
+SELECT ic.relname, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+WHERE i.indrelid = %s::regclass AND c.relkind = 'r' AND NOT i.indisclustered
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = i.indexrelid AND d.deptype = 'i')
+  AND obj_description(i.indexrelid, 'pg_class') IS NULL
+ORDER BY ic.relname
+"""
+
+
+def park_indexes(conn: psycopg.Connection, table: Table) -> list[tuple[str, str]]:
+    """Drop ``table``'s indexes that back no constraint; returns their definitions."""
+    ident = sql.Identifier(table.schema, table.name)
+    indexes = conn.execute(_PLAIN_INDEXES, (ident.as_string(conn),)).fetchall()
+    for name, _ in indexes:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(table.schema, name)))
+    return [(name, definition) for name, definition in indexes]
+
+
+def restore_indexes(conn: psycopg.Connection, indexes: list[tuple[str, str]]) -> None:
+    """Build parked indexes again (one sort each instead of a B-tree insert per row)."""
+    for _, definition in indexes:
+        # pg_get_indexdef() output from the catalog, not user input.
+        conn.execute(sql.SQL(definition))

@@ -20,7 +20,9 @@ from core.errors import SQLError, StackyardError, UnreachableError, UsageError
 from core.events import NULL_BUS, EventBus
 
 from .generators import RefGen, SqlGen, derive_rng, ref_of, unwrap
-from .load import BULK_MIN_ROWS, copy_rows, park_foreign_keys, restore_foreign_keys
+from .load import (
+    BULK_MIN_ROWS, copy_rows, park_foreign_keys, park_indexes, restore_foreign_keys, restore_indexes,
+)
 from .plan import Field, TablePlan, build_plans
 from .schema import load_schema
 from .spec import Spec, load_spec
@@ -107,14 +109,16 @@ def _generate_blocking(
         schema = load_schema(conn)
         plans = build_plans(schema, spec, rows=rows, seed=seed, tables=tables)
         with conn.transaction():
-            parked = [(p, park_foreign_keys(conn, p.table)) for p in plans if _is_bulk(conn, p)]
+            bulk = [p for p in plans if _is_bulk(conn, p)]
+            parked = [(p, park_foreign_keys(conn, p.table), park_indexes(conn, p.table)) for p in bulk]
             for plan in plans:
                 report.tables.append(_load_table(conn, plan, seed, progress))
             for plan in plans:
                 if any(f.deferred for f in plan.fields):
                     _fill_deferred(conn, plan, seed, progress)
-            for plan, fks in parked:
+            for plan, fks, indexes in parked:
                 try:
+                    restore_indexes(conn, indexes)
                     restore_foreign_keys(conn, plan.table, fks)
                 except psycopg.Error as e:
                     raise constraint_error(e, plan) from e
@@ -123,8 +127,8 @@ def _generate_blocking(
 
 
 def _is_bulk(conn: psycopg.Connection, plan: TablePlan) -> bool:
-    """Large load into a table that holds fewer rows than we add: park its foreign keys."""
-    if plan.rows < BULK_MIN_ROWS or not plan.table.foreign_keys:
+    """Large load into a table that holds fewer rows than we add: park its FKs and indexes."""
+    if plan.rows < BULK_MIN_ROWS:
         return False
     t = sql.Identifier(plan.table.schema, plan.table.name)
     q = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT %s) s").format(t)
