@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from ..logs import LogLine, parse_level
 
-_END = object()
+_MAX_BUFFERED = 20_000  # raw lines held for a slow consumer
 
 
 def _parse(service: str, env: str, raw: bytes) -> LogLine:
@@ -31,58 +31,72 @@ def _parse(service: str, env: str, raw: bytes) -> LogLine:
 
 async def container_logs(client, container_id: str, service: str, env: str, *, follow: bool,
                          tail: int | None) -> AsyncIterator[LogLine]:
-    """Lines of one container's output (stdout and stderr), oldest first; ``follow`` keeps reading."""
+    """Lines of one container's output (stdout and stderr), oldest first; ``follow`` keeps reading.
+
+    The reader thread appends raw lines to a shared buffer and wakes the event loop only when the
+    consumer has drained it, so a fast container costs one wake-up per batch, not per line; the
+    buffer is bounded (the thread waits when it is full)."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue(maxsize=64)
     stream = await asyncio.to_thread(
         client.api.logs, container_id, stdout=True, stderr=True, stream=True, follow=follow,
         timestamps=True, tail="all" if tail is None else max(int(tail), 0),
     )
-    closing = threading.Event()
+    cond = threading.Condition()
+    buf: list = []
+    state = {"notified": False, "closing": False, "done": False, "error": None}
+    wake = asyncio.Event()
 
-    def put(item) -> bool:
-        fut = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
-        try:
-            fut.result()
-            return True
-        except Exception:  # loop closed or consumer gone
-            return False
+    def publish(lines: list | None = None, *, done: bool = False, error: BaseException | None = None) -> bool:
+        with cond:
+            while lines and len(buf) >= _MAX_BUFFERED and not state["closing"]:
+                cond.wait(0.5)
+            if state["closing"]:
+                return False
+            if lines:
+                buf.extend(lines)
+            if done:
+                state["done"], state["error"] = True, error
+            if not state["notified"]:
+                state["notified"] = True
+                loop.call_soon_threadsafe(wake.set)
+        return True
 
     def reader() -> None:
         pending = b""
         try:
             for chunk in stream:
-                if closing.is_set():
-                    break
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
-                if lines and not put(lines):  # one queue item per chunk: cheap at high line rates
-                    break
-            if pending and not closing.is_set():
-                put([pending])
-        except Exception as e:  # surface to the consumer
-            if not closing.is_set():
-                put(e)
-        finally:
-            if not closing.is_set():
-                put(_END)
+                if lines and not publish(lines):
+                    return
+            publish([pending] if pending else None, done=True)
+        except Exception as e:  # surfaced to the consumer
+            publish(done=True, error=e)
+        except BaseException:
+            publish(done=True)
 
     thread = threading.Thread(target=reader, name=f"logs-{service}", daemon=True)
     thread.start()
     try:
         while True:
-            item = await queue.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            for raw in item:
+            await wake.wait()
+            wake.clear()
+            with cond:
+                items, buf[:] = list(buf), []
+                state["notified"] = False
+                done, error = state["done"], state["error"]
+                cond.notify_all()
+            for raw in items:
                 yield _parse(service, env, raw)
+            if done:
+                if error is not None:
+                    raise error
+                return
     finally:
-        closing.set()
+        with cond:
+            state["closing"] = True
+            cond.notify_all()
         try:
             stream.close()
         except Exception:
             pass
-        while not queue.empty():  # unblock a reader waiting on a full queue
-            queue.get_nowait()
