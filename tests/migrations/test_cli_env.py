@@ -1,20 +1,16 @@
-"""`stackyard migration ...` against a real environment started with `stackyard up` (subprocess)."""
+"""`stackyard migration ...` against a real environment (started through the Workspace API)."""
 
 import asyncio
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from core.api import Workspace
-
-_script = Path(sys.executable).parent / "stackyard"
-STACKYARD = [str(_script)] if _script.exists() else [sys.executable, "-m", "core.cli"]
+from core.cli.main import cli
 
 
 @pytest.fixture
@@ -44,16 +40,23 @@ def project():
     shutil.rmtree(root, ignore_errors=True)
 
 
+class Result:
+    def __init__(self, r):
+        self.returncode, self.stdout, self.stderr = r.exit_code, r.stdout, r.stderr
+
+
 def sy(project, *args):
-    env = dict(os.environ, STACKYARD_NO_TUI="1")
-    env.pop("STACKYARD_ENV", None)
-    env.pop("STACKYARD_DB_URL", None)
-    return subprocess.run([*STACKYARD, *args], cwd=project, env=env, capture_output=True, text=True, timeout=180)
+    env = {"STACKYARD_ENV": None, "STACKYARD_DB_URL": None, "STACKYARD_NO_TUI": "1"}
+    return Result(CliRunner().invoke(cli, ["-C", str(project), *args], env=env, catch_exceptions=False))
+
+
+async def start(project):
+    async with Workspace.open(project) as ws:
+        await ws.up("dev")
 
 
 def test_migration_commands_on_a_running_environment(project):
-    r = sy(project, "up", "--json")
-    assert r.returncode == 0, r.stderr
+    asyncio.run(start(project))  # `up` applies the project's migrations
     r = sy(project, "migration", "list", "--json")
     assert r.returncode == 0, r.stderr
     assert [(s["version"], s["state"]) for s in json.loads(r.stdout)] == [("20260101000000", "applied")]
