@@ -20,5 +20,5 @@ def _exported(name: str, row, secret: str) -> dict[str, str]:
 
 KIND = Kind(
     "mailpit", "axllent/mailpit:latest", ("http", "smtp"), "/data", "http:/livez", _plan, _exported,
-    local_binary="mailpit", install_hint="download the mailpit binary onto PATH, or use `--runtime docker`",
+    local_binary="mailpit", install_hint="download the mailpit binary onto PATH",
 )

@@ -18,5 +18,5 @@ def _exported(name: str, row, secret: str) -> dict[str, str]:
 
 KIND = Kind(
     "meilisearch", "getmeili/meilisearch:v1.11", ("http",), "/meili_data", "http:/health", _plan, _exported,
-    local_binary="meilisearch", install_hint="download the meilisearch binary onto PATH, or use `--runtime docker`",
+    local_binary="meilisearch", install_hint="download the meilisearch binary onto PATH",
 )

@@ -23,5 +23,5 @@ def _exported(name: str, row, secret: str) -> dict[str, str]:
 
 KIND = Kind(
     "minio", "minio/minio:latest", ("api", "console"), "/data", "http:/minio/health/live", _plan, _exported,
-    local_binary="minio", install_hint="download the minio server binary onto PATH, or use `--runtime docker`",
+    local_binary="minio", install_hint="download the minio server binary onto PATH",
 )

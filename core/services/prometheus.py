@@ -37,5 +37,5 @@ def _exported(name: str, row, secret: str) -> dict[str, str]:
 
 KIND = Kind(
     "prometheus", "prom/prometheus:latest", ("http",), "/prometheus", "http:/-/ready", _plan, _exported,
-    local_binary="prometheus", install_hint="apt-get install prometheus, or use `--runtime docker`",
+    local_binary="prometheus", install_hint="apt-get install prometheus",
 )

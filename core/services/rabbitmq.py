@@ -31,6 +31,6 @@ def _healthcheck(svc, ports, secret):
 
 KIND = Kind(
     "rabbitmq", "rabbitmq:3", ("amqp", "dist"), "/var/lib/rabbitmq", "tcp", _plan, _exported,
-    local_binary="rabbitmq-server", install_hint="apt-get install rabbitmq-server, or use `--runtime docker`",
+    local_binary="rabbitmq-server", install_hint="apt-get install rabbitmq-server",
     healthcheck=_healthcheck,
 )
