@@ -61,6 +61,7 @@ class _Planner:
                     self.replaced[ident] = "definition changed"
                 elif verdict.mode == "swap":
                     self.swapped.add(ident)
+        self.cascade()  # tables must know every re-created type and function
         self.classify_tables(tables)
 
     def classify_tables(self, pairs: list[tuple[DbObject, DbObject]]) -> None:
@@ -68,7 +69,12 @@ class _Planner:
         ctx = TableContext(
             {o.qname: o.detail for o in self.source.of_kind("table")},
             {o.qname: o.detail for o in self.target.of_kind("table")},
-            {self.src[i].qname for i in self.swapped}, recreated, self.src, self.tgt)
+            {self.src[i].qname for i in self.swapped}, recreated, self.src, self.tgt,
+            {self.src[i].qname.split("(", 1)[0] for i in self.replaced
+             if self.src[i].kind in ("function", "procedure")},
+            {self.src[i].qname: (list(self.src[i].detail.attributes),
+                                 list(self.tgt[i].detail.attributes))
+             for i in self.swapped if self.src[i].kind == "composite_type"})
         for a, b in pairs:
             if a.qname in recreated:
                 how = "partitioned" if b.detail.kind == "p" else "a plain table"
@@ -96,6 +102,13 @@ class _Planner:
                 if y not in self.tgt or y in self.replaced or y in self.removed:
                     continue
                 kind = self.src[y].kind
+                if x in self.swapped and kind in ("domain", "composite_type") and (
+                        y not in self.swapped and self.tgt[y].kind == kind):
+                    # A domain over a swapped enum holds on to the old type: swap it too.
+                    self.swapped.add(y)
+                    self.alters.pop(y, None)
+                    work.append((y, False))
+                    continue
                 if kind not in REPLACEABLE or (only_views and kind not in (
                         "view", "materialized_view")):
                     continue

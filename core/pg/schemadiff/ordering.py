@@ -94,8 +94,10 @@ def order_steps(steps: list[Step], source: Schema, target: Schema) -> list[Step]
             edge(s.key, ("create", x))
             for y in src_dependents.get(x, ()):
                 # Statements naming the old type (DROP FUNCTION f(old)) must run before it
-                # is renamed away.
-                edge(("drop", y), s.key)
+                # is renamed away; a swapped dependent is dropped under its own new name.
+                dropping = by_key.get(("drop", y))
+                if dropping is not None and not dropping.swap:
+                    edge(dropping.key, s.key)
 
     indegree = {k: 0 for k in by_key}
     for a, bs in edges.items():

@@ -9,6 +9,7 @@ they require exist.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from core.pg.introspect import ddl
@@ -25,6 +26,9 @@ class TableContext:
     recreated: set[str] = field(default_factory=set)  # qnames of tables being rebuilt
     src_objects: dict[str, DbObject] = field(default_factory=dict)
     tgt_objects: dict[str, DbObject] = field(default_factory=dict)
+    replaced_functions: set[str] = field(default_factory=set)  # "schema.name", dropped + re-created
+    # Swapped composite types: qname -> (old attribute names, new attribute names).
+    composite_swaps: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     def checks(self, objects: dict[str, DbObject], table: str) -> dict[str, str]:
         """Inheritable CHECK constraints of `table`: name -> definition."""
@@ -51,6 +55,15 @@ def _parents(t: Table) -> set[str]:
 
 def _uses_type(col: Column, types: set[str]) -> bool:
     return col.type in types or col.type.removesuffix("[]") in types
+
+
+def _calls(expr: str | None, functions: set[str]) -> bool:
+    return bool(expr) and any(f + "(" in expr for f in functions)
+
+
+def _mentions(expr: str | None, column: str) -> bool:
+    pattern = r"(?<![\w$.])" + re.escape(column) + r"(?![\w$])"
+    return bool(expr) and re.search(pattern, expr) is not None
 
 
 class _Builder:
@@ -81,8 +94,12 @@ class _Builder:
         for name, col in src_cols.items():
             if name not in tgt_cols:
                 self.drop_column(col)
+        regenerate = self.generated_reading_retyped()
         for name, col in tgt_cols.items():
             if name not in src_cols:
+                self.add_column(col)
+            elif name in regenerate:
+                self.drop_column(src_cols[name], destructive=False)
                 self.add_column(col)
             else:
                 self.change_column(src_cols[name], col)
@@ -138,13 +155,23 @@ class _Builder:
                          f"copy check {name} of {parent} to {self.q}",
                          f"ALTER TABLE {self.q} ADD CONSTRAINT {name} {check}")
 
-    def drop_column(self, col: Column) -> None:
+    def generated_reading_retyped(self) -> set[str]:
+        """Generated columns that read a column whose type changes (PostgreSQL refuses the
+        ALTER TYPE while they exist): they are dropped and added again around it."""
+        s, t = self.src.columns, self.tgt.columns
+        retyped = {n.strip('"') for n, c in t.items() if n in s and (
+            s[n].type != c.type or _uses_type(c, self.ctx.swapped_types))}
+        return {n for n, c in t.items() if n in s and c.generated and s[n].generated
+                and any(_mentions(s[n].generation_expr, r) for r in retyped)}
+
+    def drop_column(self, col: Column, destructive: bool = True) -> None:
         if not col.is_local and self.from_kept_parent(col.name, self.ctx.src_tables):
             return  # goes away with the parent's column
         self.rewrites = True
+        what = "drop column" if destructive else "drop generated column (re-added below)"
         self.add(2, "drop", "column", f"column {self.q}.{col.name}",
-                 f"drop column {self.q}.{col.name}", f"ALTER TABLE {self.q} DROP COLUMN {col.name}",
-                 destructive=True)
+                 f"{what} {self.q}.{col.name}", f"ALTER TABLE {self.q} DROP COLUMN {col.name}",
+                 destructive=destructive)
 
     def add_column(self, col: Column) -> None:
         if not col.is_local and self.from_kept_parent(col.name, self.ctx.tgt_tables):
@@ -177,7 +204,8 @@ class _Builder:
         if a.identity and (not b.identity or retype):
             self.alter(1, n, f"drop identity of {self.q}.{n}", f"ALTER COLUMN {n} DROP IDENTITY")
             a_identity = None
-        default_changes = a.default != b.default
+        # A default calling a function that is dropped and re-created must let go of it.
+        default_changes = a.default != b.default or _calls(a.default, self.ctx.replaced_functions)
         if a.default is not None and (default_changes or retype):
             self.alter(1, n, f"drop default of {self.q}.{n}", f"ALTER COLUMN {n} DROP DEFAULT")
         if retype and not inherited:
@@ -198,7 +226,13 @@ class _Builder:
         else:
             via = "::text" if (a.type_is_enum or b.type_is_enum or _uses_type(
                 b, self.ctx.swapped_types)) else ""
-            clause = f"ALTER COLUMN {n} TYPE {b.type}{collate} USING {n}{via}::{b.type}"
+            using = f"{n}{via}::{b.type}"
+            if b.type in self.ctx.composite_swaps:
+                # Field by field: a record's text form stops parsing once attributes change.
+                old, new = self.ctx.composite_swaps[b.type]
+                fields = ", ".join(f"({n}).{f}" if f in old else "NULL" for f in new)
+                using = f"CASE WHEN {n} IS NULL THEN NULL ELSE ROW({fields})::{b.type} END"
+            clause = f"ALTER COLUMN {n} TYPE {b.type}{collate} USING {using}"
             desc = f"type of {self.q}.{n}: {a.type} -> {b.type}"
             destructive = not is_widening(a.type, b.type)
         self.rewrites = True

@@ -129,20 +129,15 @@ def alter_composite(a: DbObject, b: DbObject) -> Verdict:
     s, t = a.detail.attributes, b.detail.attributes
     if s == t:
         return SAME
+    if any(name not in t or t[name] != s[name] for name in s):
+        # PostgreSQL refuses ALTER/DROP ATTRIBUTE while a column uses the type: swap it.
+        return SWAP
     q, out = b.qname, []
-    for name in s:
-        if name not in t:
-            out.append(_change(b, f"drop attribute {name} of type {q}",
-                               f"ALTER TYPE {q} DROP ATTRIBUTE {name}", True))
     for name, (typ, coll) in t.items():
-        collate = f" COLLATE {coll}" if coll else ""
         if name not in s:
+            collate = f" COLLATE {coll}" if coll else ""
             out.append(_change(b, f"add attribute {name} to type {q}",
                                f"ALTER TYPE {q} ADD ATTRIBUTE {name} {typ}{collate}"))
-        elif s[name] != (typ, coll):
-            out.append(_change(b, f"attribute {name} of type {q}: {s[name][0]} -> {typ}",
-                               f"ALTER TYPE {q} ALTER ATTRIBUTE {name} TYPE {typ}{collate}",
-                               not is_widening(s[name][0], typ)))
     return Verdict("alter", out)
 
 

@@ -1,0 +1,3 @@
+CREATE FUNCTION public.next_code() RETURNS bigint LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION public.valid_code(integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 >= 0';
+CREATE TABLE public.voucher (code integer DEFAULT public.next_code() CHECK (public.valid_code(code)));
