@@ -149,3 +149,33 @@ def test_sql_and_sequence_and_range_generators(pg_db, tmp_path):
     run_sql(pg_db, "TRUNCATE invoices")
     gen(pg_db, spec)
     assert query(pg_db, "SELECT * FROM invoices ORDER BY number") == first
+
+
+def test_inference_covers_common_types(pg_db):
+    run_sql(pg_db, """
+        CREATE DOMAIN positive_int AS int CHECK (VALUE > 0);
+        CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+        CREATE EXTENSION IF NOT EXISTS citext;
+        CREATE TABLE everything (
+            code varchar(6) NOT NULL UNIQUE, handle citext NOT NULL, tags text[] NOT NULL,
+            data jsonb NOT NULL, addr inet NOT NULL, blob bytea NOT NULL, at_time time NOT NULL,
+            spent interval NOT NULL, ratio float8 NOT NULL, stock positive_int NOT NULL,
+            feeling mood NOT NULL, token uuid NOT NULL DEFAULT gen_random_uuid(),
+            born date NOT NULL, seen timestamp NOT NULL, active boolean NOT NULL,
+            status text NOT NULL DEFAULT 'new'
+        );
+    """)
+    gen(pg_db, spec=None, rows=300)
+    rows = query(pg_db, "SELECT count(*), count(DISTINCT code), max(length(code)) <= 6, "
+                        "count(DISTINCT token), min(stock) > 0, bool_and(status = 'new'), "
+                        "count(DISTINCT feeling), min(cardinality(tags)) >= 0 FROM everything")
+    # unique varchar(6) codes, domain CHECK respected, constant default left to Postgres
+    assert rows == [(300, 300, True, 300, True, True, 3, True)]
+
+
+def test_hand_numbered_keys_continue_after_existing_rows(pg_db):
+    run_sql(pg_db, "CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL)")
+    gen(pg_db, spec=None, rows=300)
+    assert query(pg_db, "SELECT min(id), max(id) FROM items") == [(1, 300)]
+    gen(pg_db, spec=None, rows=300, seed=5)  # ids 1..300 are taken: the next run goes on
+    assert query(pg_db, "SELECT count(DISTINCT id), min(id), max(id) FROM items") == [(600, 1, 600)]

@@ -152,3 +152,10 @@ def test_unknown_table_in_filter_is_a_usage_error(pg_db):
     with pytest.raises(UsageError) as e:
         gen(pg_db, None, tables=["nope"])
     assert "'nope'" in e.value.message and "t" in e.value.hint
+
+
+def test_unknown_locale_is_a_config_error(tmp_path):
+    spec = write(tmp_path, "locale: xx_XX\ntables:\n  t: {rows: 1}\n")
+    with pytest.raises(ConfigError) as e:
+        gen("postgresql://nobody@127.0.0.1:1/none", spec)
+    assert (e.value.line, e.value.col) == (1, 9) and "xx_XX" in e.value.message

@@ -125,7 +125,7 @@ def restore_foreign_keys(conn: psycopg.Connection, table: Table, fks: list[tuple
 _PLAIN_INDEXES = """
 SELECT ic.relname, pg_get_indexdef(i.indexrelid)
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
-WHERE i.indrelid = %s::regclass AND c.relkind = 'r' AND NOT i.indisclustered
+WHERE i.indrelid = %s::regclass AND c.relkind = 'r' AND NOT i.indisclustered AND NOT i.indisunique
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = i.indexrelid AND d.deptype = 'i')
   AND obj_description(i.indexrelid, 'pg_class') IS NULL
@@ -134,7 +134,10 @@ ORDER BY ic.relname
 
 
 def park_indexes(conn: psycopg.Connection, table: Table) -> list[tuple[str, str]]:
-    """Drop ``table``'s indexes that back no constraint; returns their definitions."""
+    """Drop ``table``'s non-unique indexes that back no constraint; returns their definitions.
+
+    Unique indexes stay: a foreign key elsewhere may depend on them, and they keep checking.
+    """
     ident = sql.Identifier(table.schema, table.name)
     indexes = conn.execute(_PLAIN_INDEXES, (ident.as_string(conn),)).fetchall()
     for name, _ in indexes:

@@ -164,6 +164,11 @@ def _plan_table(
     for col in table.columns.values():
         if col.name in covered or col.left_to_postgres:
             continue
+        if (col.name,) in table.uniques and col.base in ("int2", "int4", "int8"):
+            # A hand-numbered key (no identity/serial): number the rows, as people do.
+            plan.fields.append(Field((col.name,), SequenceGen(derive_rng(seed, table.key, col.name)),
+                                     not col.not_null, "inferred"))
+            continue
         gen = infer_generator(seed, table, col, hints, locale)
         if gen is None:
             if col.not_null:

@@ -122,6 +122,16 @@ WHERE i.indrelid = ANY(%s) AND i.indisunique AND i.indexprs IS NULL AND i.indpre
 """
 
 
+# CHECKs of domains used by columns, so inference respects them like table CHECKs.
+_DOMAIN_CHECKS = """
+SELECT a.attrelid, a.attname, con.conname, pg_get_constraintdef(con.oid)
+FROM pg_attribute a JOIN pg_constraint con ON con.contypid = a.atttypid AND con.contype = 'c'
+WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum, con.conname
+"""
+_VALUE = re.compile(r"\bVALUE\b")
+
+
 def _typmod_details(base: str, typmod: int) -> tuple[int | None, int | None, int | None]:
     """(max_length, numeric precision, numeric scale) from a type modifier."""
     if typmod is None or typmod < 0:
@@ -160,6 +170,9 @@ def load_schema(conn: psycopg.Connection) -> dict[str, Table]:
             t.foreign_keys.append(ForeignKey(name, tuple(cols), ref_table, tuple(ref_cols)))
         else:
             t.checks.append((name, definition))
+    for relid, column, name, definition in conn.execute(_DOMAIN_CHECKS, (oids,)).fetchall():
+        quoted = '"' + column.replace('"', '""') + '"'
+        tables[relid].checks.append((name, _VALUE.sub(lambda _: quoted, definition)))
     for relid, cols in conn.execute(_UNIQUE_INDEXES, (oids,)).fetchall():
         if tuple(cols) not in tables[relid].uniques:
             tables[relid].uniques.append(tuple(cols))
