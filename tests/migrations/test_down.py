@@ -70,3 +70,17 @@ def test_section_parsing_errors(engine, mdir):
     (mdir / "1_a.down.sql").write_text("select 1;\n")
     with pytest.raises(ConfigError):
         run(engine.status())
+
+
+def test_down_and_verify_scripts_in_subfolders(engine, mdir, pg_db):
+    write(mdir, 1, "a", "create table a (id int);\n")
+    (mdir / "down").mkdir()
+    (mdir / "verify").mkdir()
+    (mdir / "down" / "1_a.sql").write_text("drop table a;\n")
+    (mdir / "verify" / "1_a.sql").write_text("select to_regclass('a') is not null;\n")
+    run(engine.up())
+    st = run(engine.status())
+    assert len(st) == 1 and st[0].has_down and st[0].has_verify  # subfolder files are not migrations
+    assert run(engine.verify()).items[0].script == "passed"
+    run(engine.down())
+    assert not exists(pg_db, "a")

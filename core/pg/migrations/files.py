@@ -3,7 +3,8 @@
 A migration is ``<digits>_<name>.sql`` (the Supabase CLI's rule); the digits are its version.
 Inside a file, ``-- migrate:up`` / ``-- migrate:down`` / ``-- migrate:verify`` markers (dbmate
 style) split it into sections; without markers the whole file is the up section. A down or
-verify script may also live beside it as ``<version>_<name>.down.sql`` / ``.verify.sql``.
+verify script may also live beside it as ``<version>_<name>.down.sql`` / ``.verify.sql``, or
+in ``down/`` / ``verify/`` subfolders under the same file name (invisible to the Supabase CLI).
 A marker may carry ``transaction:false`` to run that section without a transaction.
 """
 
@@ -122,11 +123,13 @@ def load_file(path: Path) -> MigrationFile:
     mf = MigrationFile(m.group(1), m.group(2), path, checksum_of(data), sections["up"],
                        sections.get("down"), sections.get("verify"))
     for kind in SIDE_KINDS:
-        side = path.with_name(f"{path.name[:-4]}.{kind}.sql")
-        if side.is_file():
+        # beside the file, or in a <kind>/ subfolder (which the Supabase CLI does not read)
+        for side in (path.with_name(f"{path.name[:-4]}.{kind}.sql"), path.parent / kind / path.name):
+            if not side.is_file():
+                continue
             if getattr(mf, kind) is not None:
                 raise ConfigError(
-                    f"both a '-- migrate:{kind}' section and {side.name} exist", path=str(path),
+                    f"more than one {kind} script: {side} and {getattr(mf, kind).path}", path=str(path),
                     hint=f"keep one {kind} script",
                 )
             _, side_text = _read_text(side)

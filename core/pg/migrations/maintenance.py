@@ -196,7 +196,10 @@ async def squash(
     backup.mkdir(parents=True, exist_ok=False)
     for f in group:
         for p in {f.path, *(s.path for s in (f.down, f.verify) if s is not None)}:
-            shutil.move(str(p), backup / p.name)
+            # keep down/ and verify/ subfolder scripts apart from same-named up files
+            dest = backup / p.relative_to(engine.migrations_dir)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(p), dest)
     target = engine.migrations_dir / last.filename
     target.write_text(content)
     notes = ["down sections of the squashed migrations were not carried over"] if any(f.down for f in group) else []
