@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -77,9 +79,20 @@ def force_clean(client, root: Path) -> None:
 
 
 @pytest.fixture
-def make_project(tmp_path, images, docker_env, docker_client):
+def project_dir():
+    """A scratch folder outside /tmp/pytest-of-root: pytest resets that folder to mode 0700 when any
+    other pytest run starts, which locks out the local Postgres server's own OS user."""
+    d = Path(tempfile.mkdtemp(prefix="sy-test-"))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def make_project(project_dir, images, docker_env, docker_client):
     """Write a project using the test images; after the test, fail if anything labelled is left."""
     roots: list[Path] = []
+    tmp_path = project_dir
 
     def make(services_yaml: str, *, runtime: str = "docker", name: str = "proj", extra: str = "") -> Path:
         root = tmp_path / name

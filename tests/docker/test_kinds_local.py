@@ -19,6 +19,11 @@ needs_redis = pytest.mark.skipif(not shutil.which("redis-server"),
                                  reason="redis-server is not installed (.ci/docker.sh installs it with apt)")
 
 
+@pytest.fixture
+def tmp_path(project_dir):  # local Postgres needs a folder its OS user can reach (see conftest)
+    return project_dir
+
+
 def _project(tmp_path: Path, services: str) -> Path:
     root = tmp_path / "p"
     root.mkdir(exist_ok=True)
