@@ -187,13 +187,13 @@ def version_key(version: str) -> tuple[int, str]:
 
 
 def fingerprint(migrations_dir: Path) -> str:
-    """One hash over every migration's version, name and checksum (a cache key for templates)."""
+    """One hash over every migration's version, name and checksum (a cache key for templates).
+
+    Separate down/verify scripts do not count: they change nothing a migrated database holds.
+    """
     h = hashlib.sha256()
     for f in scan(migrations_dir).files:
         h.update(f"{f.version}\0{f.name}\0{f.checksum}\n".encode())
-        for side in (f.down, f.verify):
-            if side is not None and side.path != f.path:
-                h.update(checksum_of(side.path.read_bytes()).encode())
     return h.hexdigest()
 
 
