@@ -56,7 +56,8 @@ SELECT classid::regclass::text AS catalog, objid, refobjid FROM pg_depend
 WHERE deptype = 'e' AND refclassid = 'pg_extension'::regclass"""
 
 COLLATIONS = f"""
-SELECT c.oid, format('%%I.%%I', n.nspname, c.collname) AS q, c.collprovider,
+SELECT c.oid, format('%%I.%%I', n.nspname, c.collname) AS q, quote_ident(n.nspname) AS schema,
+       c.collname AS name, c.collprovider,
        c.collisdeterministic, c.collcollate, c.collctype, c.colllocale, c.collicurules
 FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
 WHERE {_ns('n')} AND {_not_ext('pg_collation', 'c.oid')} ORDER BY 2"""

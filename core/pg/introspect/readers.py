@@ -75,6 +75,7 @@ def read_collations(s: Schema, idx: CatalogIndex, rows: list[Row]) -> None:
         o = s.add(DbObject("collation", f"collation {r['q']}", r["q"], args,
                            ddl.create_collation(r["q"], *args), [f"DROP COLLATION {r['q']}"],
                            sql_ref=f"COLLATION {r['q']}"))
+        o.name_parts = (r["schema"], r["name"])
         idx.own("pg_collation", r["oid"], o.identity)
 
 

@@ -154,7 +154,7 @@ class _Planner:
         """Rename the old type away, create the new one, convert columns, drop the old one."""
         schema, name = a.name_parts
         old_name = quote_ident(name[: 63 - len(_SWAP_SUFFIX)] + _SWAP_SUFFIX)
-        word = "DOMAIN" if a.kind == "domain" else "TYPE"
+        word = {"domain": "DOMAIN", "collation": "COLLATION"}.get(a.kind, "TYPE")
         ident = a.identity
         return [
             Step("pre", ident, a.kind, [Change(

@@ -199,7 +199,7 @@ class _Builder:
             self.alter(6, n, f"new generation expression for {self.q}.{n}",
                        f"ALTER COLUMN {n} SET EXPRESSION AS ({b.generation_expr})")
         retype = a.type != b.type or a.collation != b.collation or _uses_type(
-            b, self.ctx.swapped_types)
+            b, self.ctx.swapped_types) or b.collation in self.ctx.swapped_types
         a_identity = a.identity
         if a.identity and (not b.identity or retype):
             self.alter(1, n, f"drop identity of {self.q}.{n}", f"ALTER COLUMN {n} DROP IDENTITY")

@@ -169,6 +169,11 @@ def alter_text(a: DbObject, b: DbObject) -> Verdict:
     return Verdict("alter", [_change(b, f"{b.kind} changed: {b.identity}", sql)])
 
 
+def alter_collation(a: DbObject, b: DbObject) -> Verdict:
+    """Columns keep their collation by oid: swap so they can be moved to the new one."""
+    return SAME if a.definition == b.definition else SWAP
+
+
 def alter_generic(a: DbObject, b: DbObject) -> Verdict:
     return SAME if a.definition == b.definition and a.create == b.create else REPLACE
 
@@ -179,6 +184,7 @@ ALTERS = {
     "domain": alter_domain,
     "composite_type": alter_composite,
     "extension": alter_extension,
+    "collation": alter_collation,
     "function": alter_function,
     "procedure": alter_function,
     "comment": alter_text,
