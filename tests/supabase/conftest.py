@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import secrets
+import subprocess
+import sys
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -88,3 +92,37 @@ def project_db(standin_db):
     seeds = [PROJECT / p for p in sp.seed_paths]
     apply_sql_files(standin_db, migrations + seeds)
     return standin_db, sp
+
+
+_script = Path(sys.executable).parent / "stackyard"
+STACKYARD = [str(_script)] if _script.exists() else [sys.executable, "-m", "core.cli"]
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The installed `stackyard` command, as users run it."""
+    env = dict(os.environ, STACKYARD_NO_TUI="1", COLUMNS="200")
+    env.pop("STACKYARD_ENV", None)
+    return subprocess.run([*STACKYARD, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
+
+
+@dataclass
+class UpProject:
+    root: Path
+    url: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def up_project():
+    """`stackyard up --wait` in a copy of the fixture project (one environment for the session)."""
+    # not pytest's tmp_path: concurrent pytest runs of other sessions prune /tmp/pytest-of-<user>
+    tmp = Path(tempfile.mkdtemp(prefix="stackyard-supa-up-"))
+    root = tmp / "project"
+    shutil.copytree(PROJECT, root)
+    up = cli("up", "--wait", "--json", cwd=root)
+    assert up.returncode == 0, up.stderr
+    try:
+        yield UpProject(root, json.loads(up.stdout)["database_url"], up.stderr)
+    finally:
+        cli("destroy", "--yes", cwd=root)
+        shutil.rmtree(tmp, ignore_errors=True)
