@@ -1,4 +1,5 @@
-"""Supabase helpers on the command line: ``stackyard db exec --as ROLE`` (RLS testing).
+"""Supabase helpers on the command line: ``stackyard db exec --as ROLE`` (RLS testing) and
+``stackyard db compat`` (which objects are stackyard stand-ins).
 
 Added to the existing ``db`` group when there is one (core.cli.commands_db), else to a new one.
 """
@@ -101,6 +102,22 @@ def _jsonable(v):
     return str(v)
 
 
+@click.command("compat")
+@env_option
+@click.option("-b", "--branch", help="Branch (default: the active one).")
+@json_option
+@run
+async def db_compat(cc: CliContext, env, branch):
+    """List the stackyard stand-ins and shims in the database: what is exact, approximate or fake."""
+    from ..supabase.provider import list_standins
+
+    env = resolve_env(env)
+    async with cc.workspace() as ws:
+        dsn = await ws.database_url(env, branch=branch)
+    rows = await list_standins(dsn)
+    cc.output.data(rows, rows_text([{k: r[k] for k in ("extension", "object", "status", "note")} for r in rows]))
+
+
 def register(cli: click.Group) -> None:
     """Add ``exec`` to the ``db`` group (creating the group when it does not exist yet)."""
     db = cli.commands.get("db")
@@ -112,3 +129,4 @@ def register(cli: click.Group) -> None:
         cli.add_command(db_group)
         db = db_group
     db.add_command(db_exec)
+    db.add_command(db_compat)

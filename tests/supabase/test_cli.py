@@ -47,3 +47,13 @@ def test_db_exec_errors_and_exit_codes(up_project):
     assert bad_claims.returncode == 2 and "--claims is not valid JSON" in bad_claims.stderr
     no_sql = cli("db", "exec", "--as", "anon", cwd=up_project.root)
     assert no_sql.returncode == 2 and "-c SQL or -f FILE" in no_sql.stderr
+
+
+def test_db_compat_lists_standins(up_project):
+    r = cli("db", "compat", "--json", cwd=up_project.root)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    crypt = [x for x in rows if x["extension"] == "pgcrypto" and x["object"].startswith("crypt(")]
+    assert crypt and crypt[0]["status"] == "unsupported"
+    text = cli("db", "compat", cwd=up_project.root)
+    assert text.returncode == 0 and "uuid-ossp" in text.stdout and "unsupported" in text.stdout
