@@ -263,6 +263,16 @@ class DockerRuntime(Runtime):
         info = dict(row.info, desired="stopped")
         return ServiceRow(row.env, row.name, row.kind, row.runtime, row.port, None, row.container_id, info)
 
+    def root_of(self, env: EnvContext) -> Path:
+        return project_root(env)
+
+    async def copy_service(self, src: EnvContext, src_row: ServiceRow, dst: EnvContext, dst_row: ServiceRow) -> None:
+        """Copy the service's volume for ``env clone`` (postgres is stopped during the copy)."""
+        from .docker_copy import copy_volume
+
+        how = await copy_volume(self, src, src_row, dst, dst_row)
+        dst.bus.info(f"{dst_row.name}: copied from {src.name} with {how}")
+
     async def remove(self, env: EnvContext, row: ServiceRow) -> None:
         from .docker_cleanup import remove_service
 

@@ -124,3 +124,28 @@ def test_logs_follow_cancellation_closes_stream(make_project):
     import threading
 
     assert not [t for t in threading.enumerate() if t.name.startswith("logs-talker") and t.is_alive()]
+
+
+def test_env_clone_copies_the_volume(make_project, docker_client):
+    root = make_project('db: {kind: postgres, image: "{postgres}"}')
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            await ws.up("dev", wait=True)
+            try:
+                async with await psycopg.AsyncConnection.connect(await ws.database_url("dev"), autocommit=True) as c:
+                    await c.execute("create table t (v text); insert into t values ('from dev')")
+                st = await ws.clone_env("dev", "copy")
+                assert st["state"] == "running"
+                assert st["services"][0]["port"] != (await ws.status("dev"))["services"][0]["port"]
+                async with await psycopg.AsyncConnection.connect(await ws.database_url("copy"), autocommit=True) as c:
+                    assert (await (await c.execute("select v from t")).fetchone()) == ("from dev",)
+                    await c.execute("insert into t values ('only in copy')")
+                async with await psycopg.AsyncConnection.connect(await ws.database_url("dev")) as c:
+                    assert (await (await c.execute("select count(*) from t")).fetchone()) == (1,)
+            finally:
+                for env in ("copy", "dev"):
+                    if ws.state.get_env(env):
+                        await ws.destroy(env)
+
+    _run(go())

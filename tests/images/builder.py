@@ -136,7 +136,7 @@ class RootFs:
 
 
 def _base(fs: RootFs) -> None:
-    fs.add_binaries("/bin/dash", "/bin/grep", "/bin/cat", "/bin/sleep", "/bin/mkdir", "/bin/chmod", "/bin/rm", "/bin/ls")
+    fs.add_binaries("/bin/dash", "/bin/grep", "/bin/cat", "/bin/sleep", "/bin/mkdir", "/bin/chmod", "/bin/rm", "/bin/ls", "/bin/cp")
     fs.add("/bin/dash", "/bin/sh")
     fs.dir("/tmp", 0o1777)
     fs.text("/etc/passwd", PASSWD)
