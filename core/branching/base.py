@@ -18,8 +18,9 @@ from ..events import OperationScope
 from ..names import validate_name
 from ..workspace import WorkspaceBase
 from . import models
-from .copy import (CopyResult, choose_strategy, copy_database, database_size, reflink_supported,
+from .copy import (CopyResult, choose_strategy, copy_database, database_size, drop_database, reflink_supported,
                    server_version_num)
+from .dbsettings import copy_database_settings
 from .models import MAIN, BranchRow
 from .sessions import APP_NAME, exclusive_source
 
@@ -114,8 +115,14 @@ class BranchBase(WorkspaceBase):
         async with exclusive_source(conn, source.name, source.database, terminate=terminate) as ended:
             if ended:
                 self.bus.warning(f"ended {len(ended)} session(s) on {source.name} to copy it")
-            return await copy_database(conn, self.admin_dsn(env), source.database, target_db, strategy, op,
-                                       size_bytes=size)
+            result = await copy_database(conn, self.admin_dsn(env), source.database, target_db, strategy, op,
+                                         size_bytes=size)
+        try:
+            await copy_database_settings(conn, source.database, target_db)
+        except BaseException:
+            await asyncio.shield(drop_database(conn, target_db))  # never leave an unrecorded copy
+            raise
+        return result
 
     def _set_active(self, env: str, name: str) -> None:
         """Point the env (state, manifest, .env) at branch ``name``."""

@@ -46,7 +46,8 @@ class Project:
 
     def admin(self, query: str, params: tuple = ()) -> list[tuple]:
         with psycopg.connect(self.url(database="postgres"), autocommit=True) as c:
-            return c.execute(query, params or None).fetchall()  # type: ignore[arg-type]
+            cur = c.execute(query, params or None)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
 
     def databases(self) -> set[str]:
         return {r[0] for r in self.admin("SELECT datname FROM pg_database")}

@@ -173,3 +173,28 @@ def test_state_rebuilt_from_database_comments(seeded):
     assert seeded.branch_rows() == before
     rows = {b["name"]: b for b in seeded.run(lambda ws: ws.branch_list("dev"))}
     assert rows["a"]["expires_at"] is not None and rows["b"]["from_snapshot"] == "s" and rows["b"]["active"]
+
+
+def test_database_settings_owner_and_grants_follow_the_copy(seeded):
+    seeded.admin("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_reader') THEN "
+                 "CREATE ROLE app_reader; END IF; END $$")
+    seeded.admin("ALTER DATABASE app SET search_path TO \"$user\", public, \"Odd Schema\"")
+    seeded.admin("ALTER DATABASE app SET work_mem TO '8MB'")
+    seeded.admin("ALTER ROLE app_reader IN DATABASE app SET statement_timeout TO '5s'")
+    seeded.admin("REVOKE ALL ON DATABASE app FROM PUBLIC")
+    seeded.admin("GRANT CONNECT ON DATABASE app TO app_reader")
+    try:
+        seeded.run(lambda ws: ws.branch_create("dev", "copy"))
+        settings = dict(seeded.admin(
+            "SELECT coalesce(r.rolname, '*'), s.setconfig::text FROM pg_db_role_setting s"
+            " JOIN pg_database d ON d.oid = s.setdatabase LEFT JOIN pg_roles r ON r.oid = s.setrole"
+            " WHERE d.datname = 'app__copy'"))
+        assert settings == {"*": '{"search_path=\\"$user\\", public, \\"Odd Schema\\"",work_mem=8MB}',
+                            "app_reader": "{statement_timeout=5s}"}
+        assert seeded.admin("SELECT has_database_privilege('app_reader', 'app__copy', 'CONNECT'),"
+                            " has_database_privilege('public', 'app__copy', 'TEMPORARY')") == [(True, False)]
+    finally:
+        seeded.admin("DROP DATABASE IF EXISTS app__copy WITH (FORCE)")
+        seeded.admin("REASSIGN OWNED BY app_reader TO postgres")
+        seeded.admin("DROP OWNED BY app_reader")
+        seeded.admin("DROP ROLE app_reader")
