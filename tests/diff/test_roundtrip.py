@@ -34,5 +34,9 @@ def test_round_trip(case, make_db):
         assert line in script, f"missing {line!r} in:\n{script}"
     with psycopg.connect(a_dsn) as conn:  # one transaction: all or nothing
         conn.execute(script)
+    check = case / "check.sql"  # a query that must return true on A': the rows survived
+    if check.exists():
+        with psycopg.connect(a_dsn) as conn:
+            assert conn.execute(check.read_text()).fetchone()[0] is True, check.read_text()
     after = diff_schemas(inspect_dsn(a_dsn), b)
     assert after.is_empty, f"left after applying:\n{script}\n---\n{after.to_text()}"

@@ -109,6 +109,7 @@ ORDER BY 2"""
 
 TABLES = f"""
 SELECT c.oid, c.reltype, format('%%I.%%I', n.nspname, c.relname) AS q, c.relkind,
+       quote_ident(n.nspname) AS schema, c.relname AS name,
        c.relpersistence, c.relrowsecurity, c.relforcerowsecurity, c.reloptions,
        {_acl('c.relacl', 'r', 'c.relowner')} AS acl, c.relispartition,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,

@@ -132,6 +132,7 @@ def read_tables(s: Schema, idx: CatalogIndex, rows: list[Row], columns: list[Row
         tables[r["oid"]] = t
         o = s.add(DbObject("table", f"table {t.qname}", t.qname, t, [], [f"DROP TABLE {t.qname}"],
                            sql_ref=f"TABLE {t.qname}", detail=t))
+        o.name_parts = (r["schema"], r["name"])
         idx.own("pg_class", r["oid"], o.identity)
         idx.alias("pg_type", r["reltype"], o.identity)
         idx.tables_by_oid[r["oid"]] = o

@@ -13,7 +13,12 @@ from core.pg.introspect.ddl import quote_ident
 from core.pg.introspect.model import DbObject, Schema
 from core.pg.schemadiff.changes import Change, SchemaDiff
 from core.pg.schemadiff.ordering import Step, order_steps
-from core.pg.schemadiff.tables import TableContext, alter_table, needs_recreate
+from core.pg.schemadiff.tables import (
+    TableContext,
+    alter_table,
+    needs_recreate,
+    rebuild_table_steps,
+)
 from core.pg.schemadiff.types import ALTERS, alter_generic
 
 # Kinds that hold no data of their own: re-created freely when something they use changes.
@@ -77,8 +82,7 @@ class _Planner:
              for i in self.swapped if self.src[i].kind == "composite_type"})
         for a, b in pairs:
             if a.qname in recreated:
-                how = "partitioned" if b.detail.kind == "p" else "a plain table"
-                self.replaced[a.identity] = f"rebuilt as {how} (data is lost)"
+                self.swapped.add(a.identity)  # rebuilt beside the renamed old one, rows copied
                 continue
             result = alter_table(a, b, ctx)
             if result.changes:
@@ -119,6 +123,8 @@ class _Planner:
     def implicit_drop(self, o: DbObject) -> bool:
         """Sub-objects vanish with their parent (indexes, comments, grants...)."""
         p = o.parent
+        if p in self.swapped and self.src[p].kind == "table" and o.kind in ("index", "constraint"):
+            return False  # the renamed old table would keep names the new one needs
         return p is not None and (p in self.removed or p in self.replaced or p in self.swapped)
 
     def steps(self) -> list[Step]:
@@ -156,6 +162,8 @@ class _Planner:
         old_name = quote_ident(name[: 63 - len(_SWAP_SUFFIX)] + _SWAP_SUFFIX)
         word = {"domain": "DOMAIN", "collation": "COLLATION"}.get(a.kind, "TYPE")
         ident = a.identity
+        if a.kind == "table":
+            return rebuild_table_steps(a, b, f"{schema}.{old_name}", old_name)
         return [
             Step("pre", ident, a.kind, [Change(
                 "recreate", a.kind, ident, f"rename {ident} out of the way to re-create it",

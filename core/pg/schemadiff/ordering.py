@@ -28,7 +28,7 @@ KIND_ORDER = [
     "materialized_view", "trigger", "policy", "comment", "grant",
 ]
 _RANK = {k: i for i, k in enumerate(KIND_ORDER)}
-_STAGE = {"pre": 0, "drop": 1, "prealter": 1, "create": 2, "alter": 2}
+_STAGE = {"pre": 0, "drop": 1, "prealter": 1, "create": 2, "alter": 2, "copy": 2}
 
 Key = tuple[str, str]
 
@@ -76,6 +76,19 @@ def order_steps(steps: list[Step], source: Schema, target: Schema) -> list[Step]
             for d in target.objects[x].deps:
                 edge(("create", d), s.key)
                 edge(("alter", d), s.key)
+                if s.kind != "table":  # FKs, indexes, matviews of a rebuilt table see its rows
+                    edge(("copy", d), s.key)
+        if s.stage == "copy":
+            edge(("create", x), s.key)
+            edge(s.key, ("drop", x))
+            for o in target.objects.values():  # the new table's partitions must take the rows
+                if o.kind == "table" and x in o.deps:
+                    edge(("create", o.identity), s.key)
+                    edge(("alter", o.identity), s.key)
+            for y in src_dependents.get(x, ()):
+                if source.objects[y].kind == "table":  # old partitions: copy, then let go
+                    edge(("prealter", y), s.key)
+                    edge(s.key, ("drop", y))
         if s.stage == "drop":
             for y in src_dependents.get(x, ()):
                 edge(("drop", y), s.key)
@@ -98,6 +111,7 @@ def order_steps(steps: list[Step], source: Schema, target: Schema) -> list[Step]
                 dropping = by_key.get(("drop", y))
                 if dropping is not None and not dropping.swap:
                     edge(dropping.key, s.key)
+                edge(("prealter", y), s.key)  # e.g. DETACH PARTITION names the old parent
 
     indegree = {k: 0 for k in by_key}
     for a, bs in edges.items():

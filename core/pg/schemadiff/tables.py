@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from core.pg.introspect import ddl
 from core.pg.introspect.model import Column, DbObject, Table
 from core.pg.schemadiff.changes import Change
+from core.pg.schemadiff.ordering import Step
 from core.pg.schemadiff.types import is_widening
 
 
@@ -133,18 +134,19 @@ class _Builder:
                      f"ALTER TABLE {t.partition_of} ATTACH PARTITION {q} {t.partition_bound}")
 
     def drop_leftovers(self) -> None:
-        """What a parent gave stays as the table's own after leaving it: drop what B lacks."""
+        """What a parent gave stays as the table's own after leaving it: drop what B lacks.
+        IF EXISTS: dropping the parent's constraint first takes the clones with it."""
         q, tgt = self.q, self.ctx.tgt_objects
         for name in self.src.inherited_constraints:
             if f"constraint {name} on {q}" not in tgt:
                 self.add(1, "drop", "constraint", f"constraint {name} on {q}",
                          f"drop constraint {name} left on {q} by its former parent",
-                         f"ALTER TABLE {q} DROP CONSTRAINT {name}")
+                         f"ALTER TABLE {q} DROP CONSTRAINT IF EXISTS {name}")
         for index in self.src.inherited_indexes:
             if f"index {index}" not in tgt:
                 self.add(1, "drop", "index", f"index {index}",
                          f"drop index {index} left on {q} by its former parent",
-                         f"DROP INDEX {index}")
+                         f"DROP INDEX IF EXISTS {index}")
 
     def inherit_checks(self, parent: str) -> None:
         """INHERIT requires the child to carry the parent's CHECK constraints already."""
@@ -307,3 +309,37 @@ class _Builder:
 def alter_table(src: DbObject, tgt: DbObject, ctx: TableContext) -> TableAlter:
     """The ALTER steps turning table `src` into `tgt` (both exist, neither rebuilt)."""
     return _Builder(src.detail, tgt.detail, ctx).build()
+
+
+def _raw(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+
+
+def rebuild_table_steps(a: DbObject, b: DbObject, old_q: str, old_name: str) -> list[Step]:
+    """A table that cannot be altered into its new shape (plain <-> partitioned, new key):
+    rename it, create the new one (its partitions follow), copy the rows, drop the old."""
+    s, t, q = a.detail, b.detail, b.qname
+    how = "partitioned" if t.kind == "p" else "a plain table"
+    cols = [n for n, c in t.columns.items()
+            if n in s.columns and not c.generated and not s.columns[n].generated]
+    only = "ONLY " if s.kind == "r" else ""  # rows of inheritance children stay theirs
+    col_list = ", ".join(cols)
+    copy = [f"INSERT INTO {q} ({col_list}) OVERRIDING SYSTEM VALUE SELECT {col_list} FROM {only}{old_q}"]
+    for n, c in t.columns.items():
+        if c.identity and n in cols:  # continue numbering after the copied rows
+            copy.append(f"SELECT setval(pg_get_serial_sequence({ddl.literal(q)}, "
+                        f"{ddl.literal(_raw(n))}), max({n})) FROM {q}")
+    ident = a.identity
+    return [
+        Step("pre", ident, "table", [Change(
+            "recreate", "table", ident, f"rename {ident} to rebuild it as {how}",
+            [f"ALTER TABLE {a.qname} RENAME TO {old_name}"], destructive=True)]),
+        Step("create", ident, "table", [Change(
+            "recreate", "table", ident, f"create {ident} as {how}", b.create)]),
+        Step("copy", ident, "table", [Change(
+            "recreate", "table", ident, f"copy the rows of the old {ident} into the new one",
+            copy if cols else [])]),
+        Step("drop", ident, "table", [Change(
+            "recreate", "table", ident, f"drop the old {ident}", [f"DROP TABLE {old_q}"])],
+            swap=True),
+    ]

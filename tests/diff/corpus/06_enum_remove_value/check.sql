@@ -1,0 +1,1 @@
+SELECT array_agg(c::text ORDER BY id) = '{green,red}' FROM public.paint

@@ -1,0 +1,1 @@
+SELECT count(*) = 2 AND max(id) = 2 FROM public.account

@@ -1,0 +1,1 @@
+SELECT (SELECT count(*) FROM public.event_2025) = 1 AND (SELECT count(*) FROM public.event_2026) = 1 AND (SELECT payload->>'k' FROM public.event WHERE id = 1) = '1' AND (SELECT count(*) FROM public.audit_a) = 1

@@ -1,0 +1,1 @@
+SELECT code = 42 AND flag AND big = 1.3 FROM public.metric

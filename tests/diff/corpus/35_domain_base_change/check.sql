@@ -1,0 +1,1 @@
+SELECT c = 'FR' FROM public.country

@@ -1,0 +1,1 @@
+SELECT lvl::text = 'high' FROM public.alert WHERE id = 1
