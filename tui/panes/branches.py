@@ -90,6 +90,21 @@ class BranchesTree(Tree[str]):
         node = self.cursor_node
         return node.data if node is not None and node.data else None
 
+    def select_branch(self, name: str) -> bool:
+        """Move the cursor to branch ``name``; False when it is not in the tree."""
+        found: list[TreeNode[str]] = []
+
+        def walk(node: TreeNode[str]) -> None:
+            for child in node.children:
+                if child.data == name:
+                    found.append(child)
+                walk(child)
+
+        walk(self.root)
+        if found:
+            self.move_cursor(found[0])
+        return bool(found)
+
     def branch_names(self) -> list[str]:
         out: list[str] = []
 
