@@ -81,6 +81,11 @@ async def _install_extensions(conn: psycopg.AsyncConnection, report: BootstrapRe
         await _try_extension(conn, report, name, "extensions")
     for name, schema in OPTIONAL_EXTENSIONS:
         await _try_extension(conn, report, name, schema)
+    # database webhooks (as `supabase start` sets them up) need pg_net: real, or the stand-in
+    await _try_extension(conn, report, "pg_net", "extensions")
+    if report.extensions["pg_net"] != "missing":
+        async with conn.transaction():
+            await conn.execute(section_sql("60_webhooks.sql"))
 
 
 async def _try_extension(conn: psycopg.AsyncConnection, report: BootstrapReport, name: str, schema: str) -> None:

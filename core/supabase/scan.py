@@ -75,6 +75,8 @@ _FUNCTION_RULES: list[tuple[re.Pattern, str, Support, str]] = [
      "uuid-ossp shim on core functions"),
     (re.compile(r"\bnet\s*\.\s*http_(get|post|delete)\s*\(", re.I), "pg_net", Support.UNSUPPORTED,
      "needs pg_net"),
+    (re.compile(r"\bsupabase_functions\s*\.\s*http_request\b", re.I), "pg_net", Support.UNSUPPORTED,
+     "database webhooks (supabase_functions.http_request) need pg_net"),
     (re.compile(r"\bcron\s*\.\s*(schedule|unschedule)\s*\(", re.I), "pg_cron", Support.UNSUPPORTED,
      "needs pg_cron"),
     (re.compile(r"\bvault\s*\.\s*(create_secret|update_secret|decrypted_secrets|secrets)\b", re.I),
@@ -85,9 +87,6 @@ _FUNCTION_RULES: list[tuple[re.Pattern, str, Support, str]] = [
 ]
 
 _OTHER_RULES: list[tuple[re.Pattern, Support, str, str | None]] = [
-    (re.compile(r"\bsupabase_functions\s*\.\s*http_request\b", re.I), Support.UNSUPPORTED,
-     "database webhooks (supabase_functions.http_request) are not installed locally",
-     "remove the webhook trigger from local migrations or run the docker runtime with the Supabase image"),
     (re.compile(r"\bcreate\s+event\s+trigger\b", re.I), Support.APPROXIMATE,
      "event triggers need a superuser: works locally, fails on hosted Supabase", None),
     (re.compile(r"\balter\s+system\b", re.I), Support.APPROXIMATE,

@@ -146,3 +146,10 @@ def test_database_copies_get_their_settings_back(pg_db, pg_server):
     finally:
         with psycopg.connect(pg_server.dsn(), autocommit=True) as c:
             c.execute(psql.SQL("drop database if exists {} with (force)").format(psql.Identifier(copy)))
+
+
+def test_no_webhooks_without_pg_net(pg_db):
+    report = boot(pg_db)
+    assert report.extensions["pg_net"] == "missing"
+    with psycopg.connect(pg_db) as c:
+        assert c.execute("select to_regprocedure('supabase_functions.http_request()')").fetchone() == (None,)

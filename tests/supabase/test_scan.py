@@ -87,3 +87,13 @@ def test_raise_for_unsupported_names_file_and_line(tmp_path):
     assert "stand-in" in e.value.hint
     raise_for_unsupported(scan_migrations([f], {"pgsodium", "postgis"}))  # nothing unsupported: no error
     assert strip_psql_meta(f.read_text()).split("\n")[:2] == ["", "select 1;"]
+
+
+def test_webhook_triggers_follow_pg_net(tmp_path):
+    f = write(tmp_path, "20240501000000_hook.sql",
+              "create trigger h after insert on t for each row\n"
+              "execute function supabase_functions.http_request('http://x', 'POST', '{}', '{}', '1000');\n")
+    missing = scan_migrations([f], available_extensions=set())
+    assert [(x.line, x.support) for x in missing] == [(2, Support.UNSUPPORTED)]
+    served = scan_migrations([f], available_extensions={"pg_net"}, standins={"pg_net"})
+    assert [(x.line, x.construct, x.support) for x in served] == [(2, "supabase_functions.http_request()", Support.STAND_IN)]

@@ -117,3 +117,19 @@ def test_write_standins_converges_to_the_requested_set(tmp_path):
         "pg_cron--1.6.sql", "pg_cron.control", "pg_net--0.19.5.sql", "pg_net.control"]
     write_standins(tmp_path / "s", ["pg_net"])
     assert sorted(p.name for p in (folder / "extension").iterdir()) == ["pg_net--0.19.5.sql", "pg_net.control"]
+
+
+def test_database_webhooks_queue_requests_through_the_pg_net_standin(standin_db):
+    report = asyncio.run(bootstrap(standin_db))
+    assert report.extensions["pg_net"] == "stand-in"
+    with psycopg.connect(standin_db) as c:
+        c.execute("create table public.orders (id int primary key, total int)")
+        # what the Dashboard's "Database Webhooks" writes into a migration
+        c.execute("""create trigger "order-created" after insert on public.orders for each row
+                     execute function supabase_functions.http_request(
+                       'http://127.0.0.1:9/hook', 'POST', '{"Content-Type":"application/json"}', '{}', '5000')""")
+        c.execute("insert into public.orders values (7, 42)")
+        body, = c.execute("select convert_from(body, 'UTF8')::jsonb from net.http_request_queue").fetchone()
+        hooks = c.execute("select hook_name from supabase_functions.hooks").fetchall()
+    assert body["record"] == {"id": 7, "total": 42} and body["type"] == "INSERT" and body["table"] == "orders"
+    assert hooks == [("order-created",)]
