@@ -89,3 +89,18 @@ def test_restrict_lines_dropped_other_meta_commands_refused():
 ])
 def test_classification(sql, kind):
     assert classify(split_sql(sql)[0]) is kind
+
+
+def test_long_statements_keep_quoting_rules_after_the_head_words():
+    """Past the first words the splitter skips ahead; quotes and E'' strings must still hide ';'."""
+    values = ", ".join(f"({i}, 'a;{i}', E'b\\';{i}', \"c;\" , $$d;$$)" for i in range(50))
+    sql = f"insert into t (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q) values\n{values};\nselect 1"
+    stmts = split_sql(sql)
+    assert len(stmts) == 2 and stmts[1].text == "select 1" and stmts[1].line == 3
+
+
+def test_large_input_is_split_quickly_enough_to_finish():
+    rows = ",\n".join(f"({i}, 'name {i} with ''quote''', E'esc\\\\n {i}')" for i in range(500))
+    text = "\n".join(f"INSERT INTO public.t (id, name, e) VALUES\n{rows};" for _ in range(20))
+    stmts = split_sql(text)
+    assert len(stmts) == 20 and stmts[1].line == 502

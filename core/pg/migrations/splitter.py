@@ -18,6 +18,12 @@ _IDENT_START = re.compile(r"[A-Za-z_\u0080-\uffff]")
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\u0080-\uffff]")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
 _WORD = re.compile(r"[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*")
+# The rest of a string after its opening quote: '' is a quote inside; E'' strings also take \x.
+_SINGLE_END = re.compile(r"[^']*(?:''[^']*)*'")
+_ESCAPE_END = re.compile(r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*'", re.S)
+# Characters that never change the lexer's state: skip runs of them in one step.
+_SKIP = re.compile(r"[^\n'\"$;\-/\\]+")
+_PLAIN_RUN = re.compile(r"[0-9 \t\r\f\v,()+*<>=!|&%^~?:.\[\]@#]+")
 _HEAD_WORDS = 16  # enough words to classify a statement (e.g. ALTER TABLE x DETACH ... CONCURRENTLY)
 _SKIPPED_META = ("\\restrict", "\\unrestrict")
 
@@ -59,13 +65,14 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
     start_line = line
     words: list[str] = []
     begin_depth = 0  # BEGIN ATOMIC / CASE nesting inside CREATE FUNCTION|PROCEDURE
+    routine = False  # the statement is CREATE FUNCTION/PROCEDURE: every word matters (BEGIN ATOMIC)
 
     def finish(end: int) -> None:
-        nonlocal start, words, begin_depth
+        nonlocal start, words, begin_depth, routine
         if start is not None:
             body = text[start:end].rstrip()
             out.append(Statement(body, start_line, start_line + body.count("\n"), tuple(words[:_HEAD_WORDS])))
-        start, words, begin_depth = None, [], 0
+        start, words, begin_depth, routine = None, [], 0, False
 
     def unterminated(what: str, at_line: int) -> SQLError:
         return SQLError(
@@ -75,13 +82,21 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
         )
 
     while i < n:
+        if start is not None and not routine and len(words) >= _HEAD_WORDS:
+            # Deep inside an ordinary statement (e.g. a long INSERT): jump to the next character
+            # that can change the state.
+            m = _SKIP.match(text, i)
+            if m:
+                i = m.end()
+                if i >= n:
+                    break
         c = text[i]
         if c == "\n":
             line += 1
             i += 1
             continue
         if c in " \t\r\f\v":
-            i += 1
+            i = _PLAIN_RUN.match(text, i).end() if start is not None else i + 1
             continue
         if c == "-" and text.startswith("--", i):
             j = text.find("\n", i)
@@ -123,27 +138,14 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
         # Anything else starts or continues a statement.
         if start is None:
             start, start_line = i, line
-        if c == "'" or (c in "eE" and text.startswith("'", i + 1) and not _prev_is_ident(text, i)):
-            backslash = c != "'"
-            j, at = (i + 2 if backslash else i + 1), line
-            while True:
-                if j >= n:
-                    raise unterminated("string", at)
-                ch = text[j]
-                if ch == "\n":
-                    line += 1
-                if backslash and ch == "\\":
-                    if j + 1 < n and text[j + 1] == "\n":
-                        line += 1
-                    j += 2
-                    continue
-                if ch == "'":
-                    if text.startswith("'", j + 1):
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
+        if c == "'":
+            # E'...' takes backslash escapes; the E was read as a word (or skipped) just before
+            backslash = i > 0 and text[i - 1] in "eE" and not _prev_is_ident(text, i - 1)
+            m = (_ESCAPE_END if backslash else _SINGLE_END).match(text, i + 1)
+            if m is None:
+                raise unterminated("string", line)
+            line += text.count("\n", i, m.end())
+            i = m.end()
             continue
         if c == '"':
             j, at = i + 1, line
@@ -174,9 +176,13 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
             m = _WORD.match(text, i)
             assert m is not None
             w = m.group(0).upper()
+            if w == "E" and text.startswith("'", m.end()):
+                i = m.end()  # the prefix of an E'' string, not a word
+                continue
             if len(words) < _HEAD_WORDS:
                 words.append(w)
-            if _is_create_routine(words):
+            routine = _is_create_routine(words)
+            if routine:
                 if w in ("BEGIN", "CASE") and len(words) > 1:
                     begin_depth += 1
                 elif w == "END" and begin_depth > 0:
@@ -185,7 +191,8 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
                 begin_depth = 0
             i = m.end()
             continue
-        i += 1
+        m = _PLAIN_RUN.match(text, i)
+        i = m.end() if m else i + 1
     finish(n)
     return out
 
