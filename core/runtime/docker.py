@@ -98,6 +98,11 @@ class DockerRuntime(Runtime):
         if network_mode(env) == "bridge":
             await self._ensure_network(env, root)
         container = await self._container(env, name)
+        if container is not None and container.labels.get(dc.L_HASH) != self._spec(env, name, svc, ports).config_hash():
+            # the config changed (image, command, env, limits...): recreate it on the same volume
+            env.bus.info(f"{name}: configuration changed; recreating its container (data is kept)")
+            await self._call(f"removing the outdated container of {name}", container.remove, force=True, v=True)
+            container = None
         info = {"host": "127.0.0.1", "ports": ports, "volume": volume, "network": network_mode(env),
                 "fresh": fresh or bool(row and row.info.get("fresh")),
                 "desired": (row.info.get("desired") if row else None) or "running"}

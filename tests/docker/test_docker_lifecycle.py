@@ -149,3 +149,35 @@ def test_env_clone_copies_the_volume(make_project, docker_client):
                         await ws.destroy(env)
 
     _run(go())
+
+
+def test_config_change_recreates_container_keeps_volume_and_limits_apply(make_project, docker_client):
+    root = make_project('cache: {kind: redis, image: "{redis}", memory: 64m}')
+
+    def volume_of(cid):
+        c = docker_client.containers.get(cid)
+        return [m["Name"] for m in c.attrs["Mounts"] if m["Type"] == "volume"]
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            st = await ws.up("dev", wait=True)
+            cid = ws.state.services("dev")[0].container_id
+            try:
+                stats = await ws.stats("dev")
+                assert stats["cache"]["memory_limit"] == 64 * 1024 * 1024
+                vol = volume_of(cid)
+                text = (root / "stackyard.yaml").read_text().replace("memory: 64m", "memory: 96m, persist: true")
+                (root / "stackyard.yaml").write_text(text)
+            finally:
+                pass
+        async with Workspace.open(root) as ws:  # a new run reads the changed config
+            try:
+                st = await ws.up("dev", wait=True)
+                new = ws.state.services("dev")[0].container_id
+                assert new != cid and volume_of(new) == vol
+                assert "--appendonly" in docker_client.containers.get(new).attrs["Args"]
+                assert (await ws.stats("dev"))["cache"]["memory_limit"] == 96 * 1024 * 1024
+            finally:
+                await ws.destroy("dev")
+
+    _run(go())
