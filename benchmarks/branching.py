@@ -1,13 +1,15 @@
 """Branch create / reset / delete times vs raw CREATE DATABASE ... TEMPLATE, on XFS (reflink) and the default fs.
 
-    /work/venv/bin/python benchmarks/branching.py            # 100 MB and 1 GB (pgbench data)
+    /work/venv/bin/python benchmarks/branching.py            # 100 MB on both, 1 GB on XFS (~3 min)
+    /work/venv/bin/python benchmarks/branching.py --full     # 1 GB on the default fs too (~5 min)
     /work/venv/bin/python benchmarks/branching.py --quick    # 100 MB only
     ... --json                                              # machine-readable results
 
 (a) an XFS loop mount with reflink (made here when running as root with xfsprogs; skipped with
 a note otherwise) and (b) the filesystem of --dir (default: a temp dir). Each branch create is
 measured next to the raw ``CREATE DATABASE … TEMPLATE`` with the same strategy (and the default
-WAL_LOG) in the same run; medians of --repeat runs. Also the schema diff time on 200 tables.
+WAL_LOG) in the same run, each after a CHECKPOINT so neither pays for the other's dirty
+buffers, in alternating order; medians of --repeat runs. Also the schema diff time on 200 tables.
 Targets (issue 3): CoW ≤ 2× raw clone and < 0.2 s for 1 GB; non-CoW ≤ 1.2× raw copy.
 """
 
@@ -70,11 +72,17 @@ async def timed(coro) -> tuple[float, object]:
     return time.perf_counter() - t0, r
 
 
+async def checkpoint(dsn: str) -> None:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as c:
+        await c.execute("CHECKPOINT")
+
+
 async def raw_copy(dsn: str, strategy: BranchStrategy) -> float:
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as c:
         method = "clone" if strategy is BranchStrategy.CLONE else "copy"
         await c.execute(f"SET file_copy_method = {method}")
         kw = "WAL_LOG" if strategy is BranchStrategy.WAL_LOG else "FILE_COPY"
+        await c.execute("CHECKPOINT")
         t0 = time.perf_counter()
         await c.execute(f"CREATE DATABASE bench_raw TEMPLATE app STRATEGY {kw}")
         dt = time.perf_counter() - t0
@@ -87,6 +95,7 @@ def med(xs: list[float]) -> float:
 
 
 async def bench_fs(label: str, base: Path, sizes: list[str], repeat: int) -> list[dict]:
+    """Per size: create/reset/delete through the Workspace API next to raw copies, same cluster."""
     root = Path(tempfile.mkdtemp(prefix="bench-", dir=base))
     (root / "stackyard.yaml").write_text(CONFIG)
     results = []
@@ -105,14 +114,22 @@ async def bench_fs(label: str, base: Path, sizes: list[str], repeat: int) -> lis
                     nbytes = (await (await c.execute("SELECT pg_database_size('app')")).fetchone())[0]
                 row = {"fs": label, "size": size, "bytes": nbytes, "create": [], "create_core": [], "raw_same": [],
                        "raw_wal_log": [], "reset": [], "delete": []}
-                for _ in range(repeat):
+                n = repeat if size == "100MB" else max(2, repeat - 1)
+                for i in range(n):
+                    if i % 2:  # alternate which goes first
+                        row["raw_same"].append(await raw_copy(admin, BranchStrategy(row["strategy"])))
+                    await checkpoint(admin)
                     dt, r = await timed(ws.branch_create("dev", "b", ttl="never"))
                     row["strategy"] = r["strategy"]
                     row["create"].append(dt)
                     row["create_core"].append(r["seconds"])
-                    row["raw_same"].append(await raw_copy(admin, BranchStrategy(r["strategy"])))
-                    row["raw_wal_log"].append(await raw_copy(admin, BranchStrategy.WAL_LOG))
+                    if not i % 2:
+                        row["raw_same"].append(await raw_copy(admin, BranchStrategy(r["strategy"])))
+                    if i == 0 or size == "100MB":  # 13 s per GB: once is enough
+                        row["raw_wal_log"].append(await raw_copy(admin, BranchStrategy.WAL_LOG))
+                    await checkpoint(admin)
                     row["reset"].append((await timed(ws.branch_reset("dev", "b")))[0])
+                    await checkpoint(admin)
                     row["delete"].append((await timed(ws.branch_delete("dev", "b")))[0])
                 for k in ("create", "create_core", "raw_same", "raw_wal_log", "reset", "delete"):
                     row[k] = med(row[k])
@@ -154,20 +171,28 @@ async def bench_diff(base: Path, tables: int = 200) -> dict:
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="100 MB only")
+    ap.add_argument("--full", action="store_true", help="1 GB on the default filesystem too")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()), help="where the default-fs run lives")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-fsync", action="store_true",
+                    help="run the clusters with fsync off (what many dev setups use): shows the floor "
+                         "without per-file fsync and checkpoint flush costs")
     args = ap.parse_args()
-    sizes = ["100MB"] if args.quick else ["100MB", "1GB"]
-    out: dict = {"date": time.strftime("%Y-%m-%d"), "machine": f"{os.uname().sysname} {os.uname().release}, "
+    global CONFIG
+    if args.no_fsync:
+        CONFIG += "    settings: {fsync: false}\n"
+    cow_sizes = ["100MB"] if args.quick else ["100MB", "1GB"]
+    sizes = ["100MB", "1GB"] if args.full else ["100MB"]
+    out: dict = {"date": time.strftime("%Y-%m-%d"), "fsync": not args.no_fsync, "machine": f"{os.uname().sysname} {os.uname().release}, "
                  f"{os.cpu_count()} cores", "results": [], "notes": []}
-    xfs = mount_xfs(4 if args.quick else 8)
+    xfs = mount_xfs(4 if args.quick else 6)
     if isinstance(xfs, str):
         out["notes"].append(f"XFS reflink run skipped: {xfs}")
         print(f"  xfs: skipped ({xfs})", file=sys.stderr)
     else:
         try:
-            out["results"] += await bench_fs("xfs", xfs[0], sizes, args.repeat)
+            out["results"] += await bench_fs("xfs", xfs[0], cow_sizes, args.repeat)
         finally:
             unmount(*xfs)
     fs_type = subprocess.run(["df", "--output=fstype", str(args.dir)], capture_output=True, text=True).stdout.split()[-1]
@@ -182,6 +207,7 @@ async def main() -> None:
             print(f"{r['fs']:<6} {r['size']:<6} {r['strategy']:<9} {r['create']:>8.3f} {r['raw_same']:>8.3f} "
                   f"{r['ratio_vs_raw_same']:>6} {r['raw_wal_log']:>8.3f} {r['reset']:>8.3f} {r['delete']:>8.3f}")
         print(f"schema diff, {out['diff']['tables']} tables: {out['diff']['seconds']:.3f}s")
+        print(f"fsync: {'on' if out['fsync'] else 'off'}; {out['date']}; {out['machine']}")
         for n in out["notes"]:
             print("note:", n)
 

@@ -18,10 +18,15 @@ from core.api import Workspace
 from core.envfile import write_env_file
 
 
+async def _async(value):
+    return value
+
+
 @dataclass
 class Project:
     root: Path
     env: str = "dev"
+    _ci: Any = None
 
     def run(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
         """Open the Workspace (reconciling, as every CLI run does), run ``fn(ws)``, close it."""
@@ -32,12 +37,12 @@ class Project:
         return asyncio.run(go())
 
     def url(self, branch: str | None = None, *, database: str | None = None) -> str:
-        async def get(ws):
-            if database:
-                return ws.conninfo(self.env, database=database).url
-            return ws.conninfo(self.env, branch).url
-
-        return self.run(get)
+        """URL of a branch (``main`` or ``app__<name>``) or a database, from conninfo read once."""
+        if self._ci is None:
+            self._ci = self.run(lambda ws: _async(ws.conninfo(self.env, database="postgres")))
+        if database is None:
+            database = "app" if branch in (None, "main") else f"app__{branch}"
+        return self._ci.with_db(database).url
 
     def sql(self, branch: str, query: str, params: tuple = ()) -> list[tuple] | None:
         with psycopg.connect(self.url(branch), autocommit=True) as c:

@@ -24,12 +24,12 @@ def test_writes_in_a_branch_never_show_in_the_parent_and_back(seeded):
 
 def test_reset_gives_the_parents_current_data_under_the_same_url(seeded):
     seeded.run(lambda ws: ws.branch_create("dev", "feat"))
-    url_before = seeded.url("feat")
+    url_before = seeded.run(lambda ws: ws.database_url("dev", "feat"))
     seeded.sql("feat", "DELETE FROM items")
     seeded.sql("main", "INSERT INTO items VALUES (500, 'after branching')")
     r = seeded.run(lambda ws: ws.branch_reset("dev", "feat"))
     assert r["reset_to"] == "main"
-    assert seeded.url("feat") == url_before
+    assert seeded.run(lambda ws: ws.database_url("dev", "feat")) == url_before
     assert seeded.sql("feat", "SELECT count(*), max(id) FROM items") == [(101, 500)]
     assert not any(d.startswith("sy_tmp_") for d in seeded.databases())
 
