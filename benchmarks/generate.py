@@ -11,7 +11,9 @@ Baselines measured in the same process:
   no client work at all;
 - SQL seed runner vs "one execute": the same file sent as a single simple-query string
   (no splitting, no line tracking, no history row).
-Median of ``--runs``.
+Median of ``--runs``. Because wall time on a shared machine depends on its load, the CPU
+seconds spent by this process (generation, formatting) and by the Postgres server processes
+(parsing, heap, WAL, index builds) are reported too, with the load average.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import os
+
+import psutil
 import psycopg
 import yaml
 from psycopg import sql
@@ -34,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.pg import cluster  # noqa: E402
 from core.pg.binaries import find_binaries  # noqa: E402
+from core.events import EventBus, OperationProgress  # noqa: E402
 from core.pg.generate import generate  # noqa: E402
 from core.pg.seeds import run_sql_seeds  # noqa: E402
 from seeds import builtin_seeds_dir  # noqa: E402
@@ -81,6 +87,24 @@ def scaled_spec(total: int, out: Path) -> dict[str, int]:
     return counts
 
 
+class ServerCpu:
+    """CPU seconds used by the postmaster and its children (backends that exit are kept)."""
+
+    def __init__(self, admin: str):
+        with psycopg.connect(admin) as c:
+            self.postmaster = psutil.Process(c.execute("SELECT pg_backend_pid()").fetchone()[0]).parent()
+        self.seen: dict[int, float] = {}
+
+    def sample(self) -> float:
+        for p in [self.postmaster, *self.postmaster.children()]:
+            try:
+                t = p.cpu_times()
+                self.seen[p.pid] = t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        return sum(self.seen.values())
+
+
 def bench_generate(admin: str, total: int, runs: int, work: Path) -> None:
     schema = (builtin_seeds_dir() / "example" / "schema.sql").read_text()
     spec = work / "spec.yaml"
@@ -88,10 +112,17 @@ def bench_generate(admin: str, total: int, runs: int, work: Path) -> None:
     gen_times, base_times = [], []
     for _ in range(runs):
         dsn = create_db(admin, schema)
-        report = asyncio.run(generate(dsn, spec, seed=42))
+        server = ServerCpu(admin)
+        s0, c0 = server.sample(), time.process_time()
+        bus = EventBus()
+        bus.on(lambda e: server.sample() if isinstance(e, OperationProgress) else None)
+        report = asyncio.run(generate(dsn, spec, seed=42, bus=bus))
+        client_cpu, server_cpu = time.process_time() - c0, server.sample() - s0
         gen_times.append(report.seconds)
         per_table = ", ".join(f"{t.table} {t.rows} in {t.seconds:.2f}s" for t in report.tables)
-        print(f"  generator: {report.total_rows} rows in {report.seconds:.2f}s ({per_table})")
+        print(f"  generator: {report.total_rows} rows in {report.seconds:.2f}s wall, CPU: client "
+              f"{client_cpu:.1f}s + server ≥{server_cpu:.1f}s, load avg {os.getloadavg()[0]:.1f} "
+              f"({per_table})")
         dsn = create_db(admin, schema)
         t0 = time.perf_counter()
         with psycopg.connect(dsn) as c:

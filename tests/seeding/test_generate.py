@@ -179,3 +179,13 @@ def test_hand_numbered_keys_continue_after_existing_rows(pg_db):
     assert query(pg_db, "SELECT min(id), max(id) FROM items") == [(1, 300)]
     gen(pg_db, spec=None, rows=300, seed=5)  # ids 1..300 are taken: the next run goes on
     assert query(pg_db, "SELECT count(DISTINCT id), min(id), max(id) FROM items") == [(600, 1, 600)]
+
+
+def test_rerun_with_same_seed_avoids_keys_already_in_the_table(pg_db):
+    run_sql(pg_db, example_schema())
+    gen(pg_db, rows=10, tables=["organizations"])
+    gen(pg_db, rows=40, tables=["projects"])
+    # same seed again: every generated uuid (and (organization_id, name) pair) is taken
+    gen(pg_db, rows=40, tables=["projects"])
+    assert query(pg_db, "SELECT count(*), count(DISTINCT id), count(DISTINCT (organization_id, name)) "
+                        "FROM projects") == [(80, 80, 80)]

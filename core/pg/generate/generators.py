@@ -97,12 +97,24 @@ class FloatRangeGen(Generator):
         r, low, span = self.rng.random, self.low, self.high - self.low
         if self.decimals is None:
             return [low + r() * span for _ in range(n)]
-        # Work on integers of the smallest unit so values never round outside [low, high].
-        unit = 10**self.decimals
+        # Work on integers of the smallest unit so values never round outside [low, high];
+        # values are decimal text (COPY parses it), from a table when the range is small.
+        d = self.decimals
+        unit = 10**d
         lo, hi = int(-(-Decimal(str(low)) * unit // 1)), int(Decimal(str(self.high)) * unit // 1)
-        q = Decimal(1).scaleb(-self.decimals)
         width = hi - lo + 1
-        return [(Decimal(lo + int(r() * width)) * q) for _ in range(n)]
+        if width <= 100_000:
+            table = [_decimal_text(lo + i, d) for i in range(width)]
+            return [table[int(r() * width)] for _ in range(n)]
+        return [_decimal_text(lo + int(r() * width), d) for _ in range(n)]
+
+
+def _decimal_text(k: int, decimals: int) -> str:
+    """The number k / 10**decimals written with exactly ``decimals`` digits after the point."""
+    if not decimals:
+        return str(k)
+    q, rem = divmod(abs(k), 10**decimals)
+    return f"{'-' if k < 0 else ''}{q}.{rem:0{decimals}d}"
 
 
 class DateRangeGen(Generator):

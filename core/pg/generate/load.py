@@ -45,6 +45,8 @@ def _fmt_with(fn: Callable[[Any], str]) -> Callable[[list[Any]], list[str]]:
         if len(distinct) * 2 < len(col):  # references, choices, pools: format each value once
             text = {v: _NULL if v is None else fn(v) for v in distinct}
             return [text[v] for v in col]
+        if None not in distinct:
+            return list(map(fn, col))
         return [_NULL if v is None else fn(v) for v in col]
 
     return fmt
@@ -83,16 +85,17 @@ def copy_rows(
     stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.schema, table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
+    # Whole columns at once: repeated values (references, choices) are formatted only once.
+    texts = [format_column(c) for c in column_values]
     with conn.cursor().copy(stmt) as copy:
         for start in range(0, n, CHUNK_ROWS):
-            chunk = [c[start : start + CHUNK_ROWS] for c in column_values]
-            texts = [format_column(c) for c in chunk]
+            end = start + CHUNK_ROWS
             if all(t is not None for t in texts):
-                copy.write("\n".join(map("\t".join, zip(*texts))) + "\n")
+                copy.write("\n".join(map("\t".join, zip(*(t[start:end] for t in texts)))) + "\n")
             else:
-                for row in zip(*chunk):
+                for row in zip(*(c[start:end] for c in column_values)):
                     copy.write_row(row)
-            on_progress(min(start + CHUNK_ROWS, n))
+            on_progress(min(end, n))
 
 
 _FKS_OF = """

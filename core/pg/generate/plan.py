@@ -47,6 +47,7 @@ class TablePlan:
     unique_sets: list[tuple[str, ...]] = field(default_factory=list)
     unchecked: list[tuple[str, str]] = field(default_factory=list)  # CHECKs left to Postgres
     mark: Mark | None = None
+    schema: dict[str, Table] = field(default_factory=dict, repr=False)  # the whole database
 
     @property
     def copy_fields(self) -> list[Field]:
@@ -110,7 +111,7 @@ def _plan_table(
     schema: dict[str, Table], table: Table, tspec: TableSpec | None, rows: int, seed: int,
     locale: str | None, default_schema: str,
 ) -> TablePlan:
-    plan = TablePlan(table, rows, mark=tspec.mark if tspec else None)
+    plan = TablePlan(table, rows, mark=tspec.mark if tspec else None, schema=schema)
     hints, plan.unchecked = parse_checks(table)
     covered: set[str] = set()
     forced_unique: list[tuple[str, ...]] = []

@@ -24,7 +24,7 @@ from .load import (
     BULK_MIN_ROWS, copy_rows, park_foreign_keys, park_indexes, restore_foreign_keys, restore_indexes,
 )
 from .plan import Field, TablePlan, build_plans
-from .schema import load_schema
+from .schema import Table, load_schema
 from .spec import Spec, load_spec
 from .unique import enforce_unique
 
@@ -106,6 +106,9 @@ def _generate_blocking(
         raise UnreachableError(f"cannot connect to the database: {e}".strip()) from e
     report = GenerateReport(seed, spec.path if spec else None)
     with conn:
+        # Generated timestamps are UTC text; read keys back in the same form.
+        conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute("SET DateStyle = 'ISO, YMD'")
         schema = load_schema(conn)
         plans = build_plans(schema, spec, rows=rows, seed=seed, tables=tables)
         with conn.transaction():
@@ -135,13 +138,25 @@ def _is_bulk(conn: psycopg.Connection, plan: TablePlan) -> bool:
     return conn.execute(q, (plan.rows,)).fetchone()[0] < plan.rows
 
 
-def _fetch_keys(conn: psycopg.Connection, ref: RefGen) -> list[Any]:
-    schema_name, table_name = ref.table.split(".", 1)
+# Types the generators produce as text (UUIDGen, DateTimeRangeGen): keys read back from the
+# database are read as text too, so generated and existing values compare equal.
+_TEXT_KEYED = {"uuid", "timestamp", "timestamptz"}
+
+
+def _key_list(table: Table, cols: tuple[str, ...]) -> sql.Composable:
+    return sql.SQL(", ").join(
+        sql.SQL("{}::text").format(sql.Identifier(c)) if table.columns[c].base in _TEXT_KEYED
+        else sql.Identifier(c) for c in cols
+    )
+
+
+def _fetch_keys(conn: psycopg.Connection, schema: dict[str, Table], ref: RefGen) -> list[Any]:
+    table = schema[ref.table]
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in ref.columns)
     not_null = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier(c)) for c in ref.columns)
     # ORDER BY makes the picks deterministic whatever order the server returns rows in.
-    q = sql.SQL("SELECT DISTINCT {cols} FROM {t} WHERE {nn} ORDER BY {cols}").format(
-        cols=cols, t=sql.Identifier(schema_name, table_name), nn=not_null
+    q = sql.SQL("SELECT {keys} FROM (SELECT DISTINCT {cols} FROM {t} WHERE {nn}) k ORDER BY {cols}").format(
+        keys=_key_list(table, ref.columns), cols=cols, t=sql.Identifier(table.schema, table.name), nn=not_null
     )
     rows = conn.execute(q).fetchall()
     return [r[0] for r in rows] if len(ref.columns) == 1 else [tuple(r) for r in rows]
@@ -152,7 +167,7 @@ def _prepare_refs(conn: psycopg.Connection, plan: TablePlan, fields: list[Field]
         ref = ref_of(f.gen)
         if ref is None:
             continue
-        ref.values = _fetch_keys(conn, ref)
+        ref.values = _fetch_keys(conn, plan.schema, ref)
         if not ref.values and plan.rows and not f.nullable:
             parent = ref.table.removeprefix("public.")
             raise UsageError(
@@ -184,7 +199,7 @@ def _existing_keys(conn: psycopg.Connection, plan: TablePlan) -> dict[tuple[str,
         return {}
     out = {}
     for cols in plan.unique_sets:
-        q = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, cols)), t)
+        q = sql.SQL("SELECT {} FROM {}").format(_key_list(plan.table, cols), t)
         out[cols] = {tuple(r) for r in conn.execute(q).fetchall()}
     return out
 
