@@ -73,17 +73,17 @@ _FUNCTION_RULES: list[tuple[re.Pattern, str, Support, str]] = [
      "needs SHA-1 (uuid-ossp); the shim raises SY001"),
     (re.compile(r"\buuid_generate_v(1|1mc|3|4)\s*\(", re.I), "uuid-ossp", Support.APPROXIMATE,
      "uuid-ossp shim on core functions"),
-    (re.compile(r"\bnet\s*\.\s*http_(get|post|delete)\s*\(", re.I), "pg_net", Support.UNSUPPORTED,
+    (re.compile(r"\bnet\"?\s*\.\s*\"?http_(get|post|delete)\"?\s*\(", re.I), "pg_net", Support.UNSUPPORTED,
      "needs pg_net"),
-    (re.compile(r"\bsupabase_functions\s*\.\s*http_request\b", re.I), "pg_net", Support.UNSUPPORTED,
+    (re.compile(r"\bsupabase_functions\"?\s*\.\s*\"?http_request\b", re.I), "pg_net", Support.UNSUPPORTED,
      "database webhooks (supabase_functions.http_request) need pg_net"),
-    (re.compile(r"\bcron\s*\.\s*(schedule|unschedule)\s*\(", re.I), "pg_cron", Support.UNSUPPORTED,
+    (re.compile(r"\bcron\"?\s*\.\s*\"?(schedule|unschedule)\"?\s*\(", re.I), "pg_cron", Support.UNSUPPORTED,
      "needs pg_cron"),
-    (re.compile(r"\bvault\s*\.\s*(create_secret|update_secret|decrypted_secrets|secrets)\b", re.I),
+    (re.compile(r"\bvault\"?\s*\.\s*\"?(create_secret|update_secret|decrypted_secrets|secrets)\b", re.I),
      "supabase_vault", Support.UNSUPPORTED, "needs supabase_vault"),
-    (re.compile(r"\bpgsodium\s*\.\s*\w+", re.I), "pgsodium", Support.UNSUPPORTED, "needs pgsodium"),
-    (re.compile(r"\bgraphql\s*\.\s*resolve\s*\(", re.I), "pg_graphql", Support.UNSUPPORTED, "needs pg_graphql"),
-    (re.compile(r"\bextensions\s*\.\s*(sign|verify)\s*\(", re.I), "pgjwt", Support.UNSUPPORTED, "needs pgjwt"),
+    (re.compile(r"\bpgsodium\"?\s*\.\s*\"?\w+", re.I), "pgsodium", Support.UNSUPPORTED, "needs pgsodium"),
+    (re.compile(r"\bgraphql\"?\s*\.\s*\"?resolve\"?\s*\(", re.I), "pg_graphql", Support.UNSUPPORTED, "needs pg_graphql"),
+    (re.compile(r"\bextensions\"?\s*\.\s*\"?(sign|verify)\"?\s*\(", re.I), "pgjwt", Support.UNSUPPORTED, "needs pgjwt"),
 ]
 
 _OTHER_RULES: list[tuple[re.Pattern, Support, str, str | None]] = [
@@ -223,7 +223,7 @@ def scan_migrations(
         for rx, ext, missing_support, note in _FUNCTION_RULES:
             for m in rx.finditer(code):
                 line = _line_at(code, m.start())
-                construct = re.sub(r"\s+", "", m.group(0)).rstrip("(") + "()"
+                construct = re.sub(r'[\s"]+', "", m.group(0)).rstrip("(") + "()"
                 if ext in real:
                     findings.append(Finding(path, line, construct, Support.EXACT, f"provided by {ext}"))
                 elif ext in standins:

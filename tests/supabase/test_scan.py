@@ -97,3 +97,10 @@ def test_webhook_triggers_follow_pg_net(tmp_path):
     assert [(x.line, x.support) for x in missing] == [(2, Support.UNSUPPORTED)]
     served = scan_migrations([f], available_extensions={"pg_net"}, standins={"pg_net"})
     assert [(x.line, x.construct, x.support) for x in served] == [(2, "supabase_functions.http_request()", Support.STAND_IN)]
+
+
+def test_quoted_identifiers_as_pg_dump_writes_them(tmp_path):
+    f = write(tmp_path, "20240601000000_remote_schema.sql",
+              'SELECT "vault"."create_secret"(\'x\');\nSELECT "net"."http_post"(\'http://x\', \'{}\'::jsonb);\n')
+    got = {(x.line, x.support) for x in scan_migrations([f], available_extensions=set())}
+    assert got == {(1, Support.UNSUPPORTED), (2, Support.UNSUPPORTED)}
