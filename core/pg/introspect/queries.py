@@ -186,8 +186,7 @@ WHERE c.relkind IN ('v', 'm') AND {_ns('n')} AND {_not_ext('pg_class', 'c.oid')}
 ORDER BY 3"""
 
 FUNCTIONS = f"""
-SELECT p.oid, format('%%I.%%I(%%s)', n.nspname, p.proname,
-                     pg_get_function_identity_arguments(p.oid)) AS q,
+SELECT p.oid, format('%%I.%%I(%%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)) AS q,
        p.prokind, pg_get_functiondef(p.oid) AS def, pg_get_function_arguments(p.oid) AS args,
        pg_get_function_result(p.oid) AS result,
        {_acl('p.proacl', 'f', 'p.proowner')} AS acl

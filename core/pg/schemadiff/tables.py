@@ -203,7 +203,7 @@ class _Builder:
         retype = a.type != b.type or a.collation != b.collation or _uses_type(
             b, self.ctx.swapped_types) or b.collation in self.ctx.swapped_types
         a_identity = a.identity
-        if a.identity and (not b.identity or retype):
+        if a.identity and (not b.identity or retype) and not inherited:
             self.alter(1, n, f"drop identity of {self.q}.{n}", f"ALTER COLUMN {n} DROP IDENTITY")
             a_identity = None
         # A default calling a function that is dropped and re-created must let go of it.
@@ -215,7 +215,8 @@ class _Builder:
         if b.default is not None and (default_changes or retype):
             self.alter(6, n, f"default of {self.q}.{n}: {b.default}",
                        f"ALTER COLUMN {n} SET DEFAULT {b.default}")
-        self.identity(a_identity, b)
+        if not inherited:  # partitions share the parent's identity sequence
+            self.identity(a_identity, b)
         self.not_null(a, b, inherited)
 
     def retype(self, a: Column, b: Column) -> None:

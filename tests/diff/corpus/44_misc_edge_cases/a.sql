@@ -1,0 +1,11 @@
+CREATE FUNCTION public.norm(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT lower($1)';
+CREATE TABLE public.word (a text, b int UNIQUE);
+CREATE INDEX word_norm ON public.word (public.norm(a));
+CREATE TABLE public.part (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE public.part_2020 PARTITION OF public.part FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE public.base_a (x int);
+CREATE TABLE public.base_b (y int);
+CREATE TABLE public.multi (z int);
+CREATE TABLE public.root (v int);
+CREATE TABLE public.leaf () INHERITS (public.root);
+CREATE FUNCTION public.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';

@@ -1,0 +1,12 @@
+CREATE FUNCTION public.norm(x text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT lower(x)';
+CREATE TABLE public.word (a text, b int UNIQUE NULLS NOT DISTINCT);
+CREATE INDEX word_norm ON public.word (public.norm(a));
+CREATE TABLE public.part (id int GENERATED ALWAYS AS IDENTITY, at date) PARTITION BY RANGE (at);
+CREATE TABLE public.part_2020 PARTITION OF public.part FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE public.base_a (x int);
+CREATE TABLE public.base_b (y int);
+CREATE TABLE public.multi (z int) INHERITS (public.base_a, public.base_b);
+CREATE TABLE public.root (v bigint, w int DEFAULT 0 NOT NULL);
+CREATE TABLE public.leaf () INHERITS (public.root);
+CREATE FUNCTION public.noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+CREATE CONSTRAINT TRIGGER word_check AFTER INSERT ON public.word DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.noop();
