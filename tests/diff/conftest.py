@@ -37,8 +37,8 @@ BEGIN
   FOR r IN SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' LOOP
     EXECUTE format('DROP EXTENSION %I CASCADE', r.extname);
   END LOOP;
-  FOR r IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')
-           AND left(nspname, 8) <> 'pg_toast' AND left(nspname, 7) <> 'pg_temp' LOOP
+  FOR r IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND left(nspname, 8) <> 'pg_toast' AND left(nspname, 7) <> 'pg_temp' LOOP
     EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
   END LOOP;
 END $$;
@@ -56,7 +56,8 @@ def db_pool(pg_server):
     yield free, created
     with psycopg.connect(pg_server.dsn(), autocommit=True) as c:
         for name in created:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ def _pair(make_db, a_sql: str, b_sql: str):
 
 
 def test_destructive_diff_refuses_without_consent_and_changes_nothing(make_db):
-    a_dsn, _, diff = _pair(make_db, "CREATE TABLE t (id int, old text); INSERT INTO t VALUES (1, 'x');",
+    a_dsn, _, diff = _pair(make_db,
+                           "CREATE TABLE t (id int, old text); INSERT INTO t VALUES (1, 'x');",
                            "CREATE TABLE t (id int);")
     assert [c.description for c in diff.destructive_changes] == ["drop column public.t.old"]
     with pytest.raises(UsageError) as err:
@@ -146,3 +147,33 @@ def test_recycled_database_equals_a_fresh_one(pg_server, make_db):
     finally:
         with psycopg.connect(pg_server.dsn(), autocommit=True) as c:
             c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(fresh)))
+
+
+def test_script_failing_on_data_changes_nothing(make_db):
+    """Removing an enum label still in use: the script fails and, in one transaction,
+    leaves the source exactly as it was."""
+    a_sql = ("CREATE TYPE st AS ENUM ('new', 'legacy'); CREATE TABLE job (s st);"
+             "INSERT INTO job VALUES ('legacy');")
+    a_dsn, _, diff = _pair(make_db, a_sql, "CREATE TYPE st AS ENUM ('new'); CREATE TABLE job (s st);")
+    before = inspect_dsn(a_dsn)
+    script = diff.to_sql(allow_destructive=True)
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        with psycopg.connect(a_dsn) as conn:
+            conn.execute(script)
+    assert diff_schemas(inspect_dsn(a_dsn), before).is_empty
+    with psycopg.connect(a_dsn) as conn:
+        assert conn.execute("SELECT s::text FROM job").fetchone() == ("legacy",)
+
+
+def test_dependency_order_beats_kind_order(make_db):
+    """A table whose column default calls a new function, and a view over a view: creation
+    order follows pg_depend, not a fixed kind order."""
+    b_sql = ("CREATE FUNCTION gen() RETURNS int LANGUAGE sql AS 'SELECT 7';"
+             "CREATE TABLE t (a int DEFAULT gen()); CREATE VIEW z AS SELECT a FROM t;"
+             "CREATE VIEW a AS SELECT a FROM z;")
+    a_dsn, _, diff = _pair(make_db, "", b_sql)
+    sql = diff.to_sql()
+    assert sql.index("FUNCTION public.gen()") < sql.index("CREATE TABLE public.t")
+    assert sql.index("VIEW public.z") < sql.index("VIEW public.a")
+    with psycopg.connect(a_dsn) as conn:
+        conn.execute(sql)

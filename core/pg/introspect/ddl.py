@@ -69,7 +69,8 @@ def create_table(t: Table) -> list[str]:
     else:
         cols = [column_definition(c) for c in t.columns.values() if c.is_local]
         body = ",\n    ".join(cols)
-        sql = f"CREATE {unlogged}TABLE {t.qname} (\n    {body}\n)" if cols else f"CREATE {unlogged}TABLE {t.qname} ()"
+        sql = f"CREATE {unlogged}TABLE {t.qname} (\n    {body}\n)" if cols else (
+            f"CREATE {unlogged}TABLE {t.qname} ()")
         if t.inherits:
             sql += f" INHERITS ({', '.join(t.inherits)})"
     if t.partition_key:
@@ -135,7 +136,9 @@ def create_composite(c: CompositeType) -> list[str]:
 
 
 def create_extension(x: Extension) -> list[str]:
-    return [f"CREATE EXTENSION IF NOT EXISTS {x.name} WITH SCHEMA {x.schema} VERSION {literal(x.version)}"]
+    # Always with VERSION: without it the target gets whatever the server's default is.
+    return [f"CREATE EXTENSION IF NOT EXISTS {x.name} WITH SCHEMA {x.schema}"
+            f" VERSION {literal(x.version)}"]
 
 
 def create_collation(qname: str, provider: str, deterministic: bool, collate: str | None,

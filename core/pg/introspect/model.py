@@ -134,10 +134,6 @@ class DbObject:
     detail: Any = None  # Table / Sequence / EnumType / ... for kinds altered in place
     name_parts: tuple[str, str] | None = None  # (quoted schema, raw name) of types
 
-    @property
-    def label(self) -> str:
-        return self.identity.replace("_", " ", 1) if self.kind == "materialized_view" else self.identity
-
 
 @dataclass
 class Schema:

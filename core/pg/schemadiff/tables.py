@@ -114,7 +114,8 @@ class _Builder:
         leaving = False
         if s.partition_of and s.partition_of not in self.kept:
             leaving = True
-            self.add(0, "alter", "table", f"table {q}", f"detach partition {q} from {s.partition_of}",
+            self.add(0, "alter", "table", f"table {q}",
+                     f"detach partition {q} from {s.partition_of}",
                      f"ALTER TABLE {s.partition_of} DETACH PARTITION {q}")
         for p in s.inherits:
             if p not in self.kept:
@@ -325,7 +326,8 @@ def rebuild_table_steps(a: DbObject, b: DbObject, old_q: str, old_name: str) -> 
             if n in s.columns and not c.generated and not s.columns[n].generated]
     only = "ONLY " if s.kind == "r" else ""  # rows of inheritance children stay theirs
     col_list = ", ".join(cols)
-    copy = [f"INSERT INTO {q} ({col_list}) OVERRIDING SYSTEM VALUE SELECT {col_list} FROM {only}{old_q}"]
+    copy = [f"INSERT INTO {q} ({col_list}) OVERRIDING SYSTEM VALUE"
+            f" SELECT {col_list} FROM {only}{old_q}"]
     for n, c in t.columns.items():
         if c.identity and n in cols:  # continue numbering after the copied rows
             copy.append(f"SELECT setval(pg_get_serial_sequence({ddl.literal(q)}, "
