@@ -157,7 +157,7 @@ class MigrationEngine:
         return [by_version[s.version] for s in todo]
 
     async def up(
-        self, to: str | None = None, *, dry_run: bool = False, include_all: bool = False, allow_changed: bool = False,
+        self, to: str | None = None, dry_run: bool = False, include_all: bool = False, allow_changed: bool = False,
     ) -> list[AppliedMigration]:
         """Apply pending migrations (up to ``to``), each file in one transaction with its history rows."""
         _check_version(to, "--to version")
