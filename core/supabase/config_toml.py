@@ -202,10 +202,16 @@ def _relative_to_root(seed_path: str) -> str:
     return "/".join(["supabase", *parts])
 
 
+def project_name(project_id: str) -> str:
+    """A project_id as a stackyard project name (letters, digits, '_', '.', '-'; at most 63)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", project_id).strip("-_.")[:63]
+    return name or "supabase-project"
+
+
 def to_stackyard_config_dict(sp: SupabaseProject) -> dict:
     """The stackyard.yaml equivalent of a Supabase project (input for the config models)."""
     return {
-        "project": sp.project_id,
+        "project": project_name(sp.project_id),
         "supabase": True,
         "services": {"db": {"kind": "postgres", "database": "postgres"}},
         "migrations": {"dir": sp.migrations_dir},

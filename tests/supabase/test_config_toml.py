@@ -95,3 +95,9 @@ def test_parse_size():
         parse_size("12 parsecs")
     with pytest.raises(ValueError):
         parse_size(True)
+
+
+def test_project_id_becomes_a_valid_project_name(tmp_path):
+    sp = load_supabase_config(write(tmp_path, 'project_id = "My App (dev)"\n'))
+    assert sp.project_id == "My App (dev)"
+    assert to_stackyard_config_dict(sp)["project"] == "My-App-dev"
