@@ -169,3 +169,16 @@ def test_bad_files_are_config_errors(engine, mdir):
     with pytest.raises(ConfigError) as ei:
         run(engine.status())
     assert "version" in ei.value.message
+
+
+def test_set_role_in_a_migration_does_not_break_history(engine, mdir, pg_db):
+    query(pg_db, "create role mig_reader nologin")
+    try:
+        write(mdir, 1, "a", "create table a (id int);\ngrant select on a to mig_reader;\nset role mig_reader;\n"
+                            "select count(*) from a;\n")
+        write(mdir, 2, "b", "create table b (id int);\n")  # runs as the migration user again
+        run(engine.up())
+        assert query(pg_db, "select tableowner from pg_tables where tablename = 'b'") == [("postgres",)]
+        assert len(run(engine.status())) == 2
+    finally:
+        query(pg_db, "drop owned by mig_reader; drop role mig_reader")

@@ -80,6 +80,7 @@ async def apply_migration(
     result = AppliedMigration(mf.version, mf.name, str(mf.path), "up", len(plan.all_run()),
                               len(plan.standalone), notes=list(plan.notes))
     texts = [s.text for s in plan.all_run()]
+    switches_role = any(s.words[:1] == ("SET",) and "ROLE" in s.words[:3] for s in plan.transactional)
     t0 = time.perf_counter()
     await reset_session(conn, lock_timeout=lock_timeout, statement_timeout=statement_timeout)
 
@@ -97,6 +98,8 @@ async def apply_migration(
         start, result.resumed = row.nontx_done, True
     elif not plan.standalone:
         async def write_history(c: psycopg.AsyncConnection) -> None:
+            if switches_role:
+                await c.execute("RESET ROLE")  # history belongs to the migration user, not the role set
             await history.record_applied(c, version=mf.version, name=mf.name, statements=texts,
                                          checksum=mf.checksum, duration_ms=elapsed())
 
