@@ -177,3 +177,10 @@ def test_dependency_order_beats_kind_order(make_db):
     assert sql.index("VIEW public.z") < sql.index("VIEW public.a")
     with psycopg.connect(a_dsn) as conn:
         conn.execute(sql)
+
+
+def test_excluding_a_schema_never_pulls_in_the_system_catalogs(make_db):
+    dsn = make_db("CREATE SCHEMA auth; CREATE TABLE auth.users (id int); CREATE TABLE t (id int);")
+    objects = inspect_dsn(dsn, exclude_schemas=["auth"]).objects
+    assert "table public.t" in objects and "table auth.users" not in objects
+    assert not any("pg_catalog." in i for i in objects)  # no pg_catalog functions or views

@@ -28,12 +28,17 @@ async def inspect_schema(
     """Introspect the user-defined objects of the database `conn` is connected to.
 
     `schemas` limits the result to those schemas (extensions in them included);
-    `exclude_schemas` are always skipped, as are pg_toast*/pg_temp* and extension members.
+    `exclude_schemas` are skipped, and so are pg_catalog, information_schema, pg_toast*,
+    pg_temp* and extension members whatever is passed.
     """
-    params = {"include": list(schemas) if schemas else None, "exclude": list(exclude_schemas)}
+    exclude = sorted(set(exclude_schemas) | set(DEFAULT_EXCLUDED_SCHEMAS))
+    params = {"include": list(schemas) if schemas else None, "exclude": exclude}
+    outermost = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     try:
         async with conn.transaction():
             async with conn.cursor(row_factory=dict_row) as cur:
+                if outermost:  # one snapshot for every catalog query, even under live DDL
+                    await cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 # Deparsed expressions come back schema-qualified with an empty search_path,
                 # and timestamps in partition bounds the same whatever the session's zone.
                 await cur.execute("SELECT current_setting('search_path') AS sp,"
