@@ -84,8 +84,12 @@ async def _install_extensions(conn: psycopg.AsyncConnection, report: BootstrapRe
     # database webhooks (as `supabase start` sets them up) need pg_net: real, or the stand-in
     await _try_extension(conn, report, "pg_net", "extensions")
     if report.extensions["pg_net"] != "missing":
-        async with conn.transaction():
-            await conn.execute(section_sql("60_webhooks.sql"))
+        try:
+            async with conn.transaction():
+                await conn.execute(section_sql("60_webhooks.sql"))
+        except psycopg.Error as e:
+            raise SQLError(f"Supabase bootstrap section 60_webhooks.sql failed: {e.diag.message_primary or e}",
+                           statement="60_webhooks.sql", sqlstate=e.diag.sqlstate, hint=e.diag.message_hint) from e
 
 
 async def _try_extension(conn: psycopg.AsyncConnection, report: BootstrapReport, name: str, schema: str) -> None:
