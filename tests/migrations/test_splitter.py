@@ -104,3 +104,18 @@ def test_large_input_is_split_quickly_enough_to_finish():
     text = "\n".join(f"INSERT INTO public.t (id, name, e) VALUES\n{rows};" for _ in range(20))
     stmts = split_sql(text)
     assert len(stmts) == 20 and stmts[1].line == 502
+
+
+def test_copy_from_stdin_carries_its_data():
+    sql = ("create table t (a int, b text);\nCOPY public.t (a, b) FROM stdin;\n1\tx;y\n2\t'q\n\\.\n"
+           "select 1;\n")
+    stmts = split_sql(sql)
+    assert [s.line for s in stmts] == [1, 2, 6]
+    assert stmts[1].copy_data == "1\tx;y\n2\t'q\n" and stmts[1].copy_line == 3
+    assert stmts[2].text == "select 1"
+
+
+def test_copy_without_terminator_is_an_error():
+    with pytest.raises(SQLError) as ei:
+        split_sql("COPY t FROM stdin;\n1\n2\n")
+    assert "not terminated" in ei.value.message and ei.value.line == 2

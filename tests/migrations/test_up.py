@@ -182,3 +182,15 @@ def test_set_role_in_a_migration_does_not_break_history(engine, mdir, pg_db):
         assert len(run(engine.status())) == 2
     finally:
         query(pg_db, "drop owned by mig_reader; drop role mig_reader")
+
+
+def test_copy_from_stdin_in_a_migration(engine, mdir, pg_db):
+    write(mdir, 1, "a", "create table t (a int, b text);\nCOPY t (a, b) FROM stdin;\n1\tone\n2\ttwo\n\\.\n"
+                        "insert into t values (3, 'three');\n")
+    run(engine.up())
+    assert query(pg_db, "select count(*) from t")[0][0] == 3
+    write(mdir, 2, "b", "create table u (a int);\nCOPY u FROM stdin;\n1\nnot-a-number\n\\.\n")
+    with pytest.raises(SQLError) as ei:
+        run(engine.up())
+    assert ei.value.line == 4 and ei.value.sqlstate == "22P02"
+    assert not exists(pg_db, "u")

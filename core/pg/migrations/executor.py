@@ -7,6 +7,7 @@ Reusable outside migrations (branch merge scripts, ``db reset``, seeds): see
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ async def connect(dsn: str, *, application_name: str = APP_NAME, bus: EventBus |
                                hint="is the environment running? try `stackyard up`") from None
 
 
+_COPY_LINE = re.compile(r"\bline (\d+)")  # in a COPY error's context: "COPY t, line 3"
+
+
 def _ms(seconds: float | None) -> str:
     return "0" if seconds is None else f"{max(int(seconds * 1000), 1)}ms"
 
@@ -64,7 +68,7 @@ async def reset_session(
 
 
 def sql_error(e: psycopg.Error, stmt: Statement, path: str | None, *, prefix: str = "") -> SQLError:
-    """Turn a server error into SQLError at the exact file line (from the error position)."""
+    """Turn a server error into SQLError at the exact file line (error position, or COPY data line)."""
     diag = e.diag
     msg = diag.message_primary or str(e).strip()
     if diag.message_detail:
@@ -72,6 +76,9 @@ def sql_error(e: psycopg.Error, stmt: Statement, path: str | None, *, prefix: st
     if diag.context and "PL/pgSQL" in diag.context:
         msg += f" (context: {diag.context.strip().splitlines()[0]})"
     line = stmt.line
+    copy_row = _COPY_LINE.search(diag.context or "") if stmt.copy_data is not None else None
+    if copy_row:  # "COPY t, line 3": the third data line
+        line = stmt.copy_line + int(copy_row.group(1)) - 1
     pos = diag.statement_position
     if pos:
         try:
@@ -88,9 +95,14 @@ def sql_error(e: psycopg.Error, stmt: Statement, path: str | None, *, prefix: st
 
 
 async def run_statement(conn: psycopg.AsyncConnection, stmt: Statement, path: str | None) -> None:
-    """Execute one statement; a failure becomes SQLError with file and line."""
+    """Execute one statement (feeding COPY ... FROM stdin its data); failures become SQLError."""
     try:
-        await conn.execute(stmt.text)  # type: ignore[arg-type]  # user SQL, run verbatim
+        if stmt.copy_data is not None:
+            async with conn.cursor() as cur:
+                async with cur.copy(stmt.text) as copy:  # type: ignore[arg-type]
+                    await copy.write(stmt.copy_data.encode())
+        else:
+            await conn.execute(stmt.text)  # type: ignore[arg-type]  # user SQL, run verbatim
     except psycopg.Error as e:
         raise sql_error(e, stmt, path) from None
 

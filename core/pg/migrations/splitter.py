@@ -37,6 +37,14 @@ class Statement:
     end_line: int
     words: tuple[str, ...] = field(default=(), compare=False)
     """First keywords/identifiers, upper-cased, outside comments and strings (for classification)."""
+    copy_data: str | None = field(default=None, compare=False)
+    """For ``COPY ... FROM stdin``: the data lines that followed it (pg_dump format, up to ``\\.``)."""
+    copy_line: int = field(default=0, compare=False)
+    """File line of the first data line."""
+
+    @property
+    def is_copy_from_stdin(self) -> bool:
+        return self.words[:1] == ("COPY",) and "FROM" in self.words and "STDIN" in self.words
 
     def to_dict(self) -> dict:
         return {"text": self.text, "line": self.line, "end_line": self.end_line}
@@ -134,6 +142,8 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
                 continue
             finish(i)
             i += 1
+            if out and out[-1].is_copy_from_stdin and out[-1].copy_data is None:
+                i, line = _attach_copy_data(text, i, line, out, path)
             continue
         # Anything else starts or continues a statement.
         if start is None:
@@ -195,6 +205,26 @@ def split_sql(text: str, *, path: str | None = None, first_line: int = 1) -> lis
         i = m.end() if m else i + 1
     finish(n)
     return out
+
+
+def _attach_copy_data(text: str, i: int, line: int, out: list[Statement], path: str | None) -> tuple[int, int]:
+    """Data of ``COPY ... FROM stdin;`` starts on the next line and ends at a line ``\\.``."""
+    nl = text.find("\n", i)
+    if nl < 0 or text[i:nl].strip():
+        raise SQLError("COPY ... FROM stdin must be followed by its data on the next lines",
+                       path=path, line=line, statement=out[-1].text, exit_code=ExitCode.USAGE)
+    begin = nl + 1
+    end = begin if text.startswith("\\.", begin) else text.find("\n\\.", nl)
+    if end < 0:
+        raise SQLError("COPY ... FROM stdin data is not terminated by a line '\\.'", path=path, line=line + 1,
+                       statement=out[-1].text, exit_code=ExitCode.USAGE)
+    if end > begin:
+        end += 1  # keep the data's last newline
+    stmt = out[-1]
+    out[-1] = Statement(stmt.text, stmt.line, stmt.end_line, stmt.words, text[begin:end], line + 1)
+    after = text.find("\n", end)
+    resume = len(text) if after < 0 else after
+    return resume, line + 1 + text.count("\n", begin, end)
 
 
 def _prev_is_ident(text: str, i: int) -> bool:
