@@ -1,6 +1,7 @@
 """Synthetic data: 1M rows over the 5 FK-linked example tables; SQL seed of 100k rows.
 
 Usage: /work/venv/bin/python benchmarks/generate.py [--rows 1000000] [--runs 1] [--seed-rows 100000]
+(``--rows 0`` or ``--seed-rows 0`` skips that part.)
 
 Each run uses a fresh database with seeds/example/schema.sql on a throwaway PG 18 server
 (fsync off, like the tests). The example spec's table proportions are scaled to ``--rows``.
@@ -185,8 +186,10 @@ def main() -> None:
     cluster.start(bins, data, root / "postgres.log", port)
     admin = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
     try:
-        bench_generate(admin, args.rows, args.runs, root)
-        bench_sql_seed(admin, args.seed_rows, args.runs, root)
+        if args.rows:
+            bench_generate(admin, args.rows, args.runs, root)
+        if args.seed_rows:
+            bench_sql_seed(admin, args.seed_rows, args.runs, root)
     finally:
         cluster.stop(bins, data)
         shutil.rmtree(root, ignore_errors=True)

@@ -72,6 +72,21 @@ class Statement:
 # Things that change the meaning of what follows: comments, quotes, dollar quotes, `;`,
 # and psql meta-commands (a backslash at the start of a line, e.g. pg_dump's `\restrict`).
 _TOKEN = re.compile(r"--|/\*|[Ee]'|'|\"|\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$|;|^\\", re.M)
+# Fast path: one statement up to its `;` made of plain text, quoted strings/identifiers,
+# E-strings and line comments. Dollar quotes, block comments, psql meta-commands and anything
+# unterminated fall back to the token loop. Possessive quantifiers keep failures linear.
+_SIMPLE_STATEMENT = re.compile(
+    r"""(?:[^;'"$/\\eE-]++"""
+    r"""|'[^']*+(?:''[^']*+)*+'"""
+    r"""|"[^"]*+(?:""[^"]*+)*+\""""
+    r"""|--[^\n]*+"""
+    r"""|(?<![\w$])[eE]'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'"""
+    r"""|[eE](?!')|(?<=[\w$])[eE]"""
+    r"""|(?<=[\w$])\$|\$(?![A-Za-z_\x80-\uffff][\w\x80-\uffff]*\$|\$)"""
+    r"""|/(?!\*)|-(?!-)"""
+    r""")*+;""",
+    re.S,
+)
 _SINGLE_END = re.compile(r"[^']*(?:''[^']*)*'")
 _ESCAPE_END = re.compile(r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*'", re.S)
 _DOUBLE_END = re.compile(r'[^"]*(?:""[^"]*)*"')
@@ -130,6 +145,15 @@ def split_statements(text: str, path: str = "<sql>") -> list[Statement]:
             out.append(Statement(body, line_of(body_start)))
 
     while pos < n:
+        if pos == start:  # a new statement: most are matched whole by one regex
+            fm = _SIMPLE_STATEMENT.match(text, pos)
+            if fm:
+                finish(fm.end())
+                pos = start = fm.end()
+                last = out[-1] if out else None
+                if last and last.copy_data is None and _COPY_FROM_STDIN.match(last.text):
+                    pos = start = _attach_copy_data(text, pos, out, path)
+                continue
         m = _TOKEN.search(text, pos)
         if m is None:
             break
