@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -131,13 +132,16 @@ class CommandsMixin:
             return
         diff = await self.ws.branch_diff(env, name)
         plan = await self.ws.branch_merge(env, name, dry_run=True)
-        into = (plan or {}).get("into") or "its parent"
-        if await self._confirm(f"Merge {name} into {into}?", "The schema changes below are applied and written "
-                               "as a migration.", label="Merge", destructive=False,
-                               preview=merge_preview(diff, plan)):
+        into = plan.get("into") or "its parent"
+        if plan.get("status") == "up_to_date":
+            self.notify(f"{name} has no schema changes against {into}")
+            return
+        if await self._confirm(f"Merge {name} into {into}?", "These schema changes are written as a migration "
+                               "file and applied to the target (proven on a copy first).", label="Merge",
+                               destructive=False, preview=merge_preview(diff, plan)):
             result = await self.ws.branch_merge(env, name)
-            self._done(f"merged {name}" + (f": {result.get('migration')}" if isinstance(result, dict)
-                                           and result.get("migration") else ""))
+            written = Path(result["file"]).name if result.get("file") else "no file"
+            self._done(f"merged {name} into {result.get('into', into)} ({written})")
 
     @work(group="action", exit_on_error=False, name="snapshot")
     async def action_snapshot(self: "StackyardApp") -> None:
@@ -195,8 +199,7 @@ def summarize(result: Any) -> str:
 
 def merge_preview(diff: Any, plan: Any) -> Group:
     """The diff and the migration SQL a merge will write, as shown in the confirm dialog."""
-    parts: list[Any] = [Text("Changes", style="bold")]
-    parts.append(Text(_as_text(diff)))
+    parts: list[Any] = [Text("Changes", style="bold"), Text(_as_text(diff))]
     sql = None
     if isinstance(plan, dict):
         sql = plan.get("sql") or plan.get("migration_sql") or plan.get("statements")

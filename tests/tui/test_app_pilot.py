@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import psycopg
+from rich.console import Console
 import pytest
 from textual.widgets import DataTable, OptionList
 
@@ -211,3 +214,34 @@ async def test_branch_create_from_palette_then_switch(workspace):
         await pilot.press("s")
         await settle(pilot)
         assert (await workspace.status("dev"))["active_branch"] == "main", app.error_log
+
+
+async def test_merge_shows_the_migration_and_applies_it(workspace):
+    if not hasattr(workspace, "branch_merge"):
+        pytest.skip("core.api.Workspace has no branch_merge yet (branching mixin not merged)")
+    await workspace.branch_create("dev", "orders", parent="main")
+    try:
+        url = await workspace.database_url("dev", branch="orders")
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("CREATE TABLE tui_orders (id bigint PRIMARY KEY, total numeric NOT NULL)")
+        app = make_app(workspace)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.query_one(BranchesTree).select_branch("orders")
+            await pilot.press("2", "M")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen), app.error_log
+            console = Console(width=120, record=True, file=io.StringIO())
+            console.print(app.screen.preview)
+            preview = console.export_text()
+            assert "CREATE TABLE" in preview and "tui_orders" in preview
+            await pilot.press("y")
+            await settle(pilot)
+            assert app.error_log == []
+        main_url = await workspace.database_url("dev", branch="main")
+        with psycopg.connect(main_url) as c:
+            assert c.execute("SELECT to_regclass('public.tui_orders') IS NOT NULL").fetchone()[0]
+        written = list(workspace.migrations_dir.glob("*.sql"))
+        assert any("tui_orders" in p.read_text() for p in written)
+    finally:
+        await workspace.branch_delete("dev", "orders")

@@ -167,7 +167,7 @@ class LogsPane(Vertical):
 def format_status(st: LogStatus) -> str:
     """One line for the bar under the logs: follow state, counts, active filter/find and options."""
     parts = ["[b]● following[/]" if st.following else
-             f"[b]⏸ paused[/] · {st.pending:,} new line{'s' * (st.pending != 1)} · G to follow"]
+             f"[b]⏸ paused[/] {st.pending:,} new line{'s' * (st.pending != 1)} (G)"]
     parts.append(f"{st.shown:,}/{st.buffered:,} lines" if st.filter or st.hidden_services else f"{st.buffered:,} lines")
     if st.filter:
         parts.append(f"filter {st.filter}")
