@@ -18,8 +18,7 @@ from ..events import OperationScope
 from ..names import validate_name
 from ..workspace import WorkspaceBase
 from . import models
-from .copy import (CopyResult, choose_strategy, copy_database, database_size, drop_database, reflink_supported,
-                   server_version_num)
+from .copy import CopyResult, choose_strategy, copy_database, drop_database, preflight, reflink_supported
 from .dbsettings import copy_database_settings
 from .models import MAIN, BranchRow
 from .sessions import APP_NAME, exclusive_source
@@ -34,18 +33,40 @@ def app_name_for(pid: int) -> str:
 
 class BranchBase(WorkspaceBase):
     @asynccontextmanager
-    async def _admin(self, env: str) -> AsyncIterator[psycopg.AsyncConnection]:
-        """An autocommit superuser connection to the maintenance database of the env's cluster."""
-        try:
-            conn = await psycopg.AsyncConnection.connect(self.admin_dsn(env), autocommit=True,
-                                                         application_name=app_name_for(os.getpid()))
-        except psycopg.OperationalError as e:
-            raise UnreachableError(f"cannot reach the postgres of environment {env!r}: {str(e).strip().splitlines()[0]}",
-                                   hint=f"start it with `stackyard up {env}`") from None
+    async def _admin(self, env: str, *, reuse: bool = True) -> AsyncIterator[psycopg.AsyncConnection]:
+        """An autocommit superuser connection to the maintenance database of the env's cluster.
+
+        Kept open for the Workspace's life (``reuse``; callers hold the env lock): connecting costs
+        more than a cloned copy of a gigabyte (SCRAM), and the TUI keeps one Workspace open.
+        """
+        cache: dict = self.__dict__.setdefault("_branch_admin_conns", {})
+        key = (env, self.admin_dsn(env))
+        conn = cache.pop(key, None) if reuse else None
+        if conn is not None and (conn.closed or conn.broken or conn.info.transaction_status != 0):
+            await conn.close()
+            conn = None
+        if conn is None:
+            try:
+                conn = await psycopg.AsyncConnection.connect(key[1], autocommit=True,
+                                                             application_name=app_name_for(os.getpid()))
+            except psycopg.OperationalError as e:
+                raise UnreachableError(
+                    f"cannot reach the postgres of environment {env!r}: {str(e).strip().splitlines()[0]}",
+                    hint=f"start it with `stackyard up {env}`") from None
         try:
             yield conn
-        finally:
+        except BaseException:
+            await conn.close()  # its state is unknown after a failure: never reuse it
+            raise
+        if reuse and not conn.closed:
+            cache[key] = conn
+        else:
             await conn.close()
+
+    async def aclose(self) -> None:
+        for conn in self.__dict__.pop("_branch_admin_conns", {}).values():
+            await conn.close()
+        await super().aclose()
 
     def _main_db(self) -> str:
         return self.primary_postgres()[1].database
@@ -88,13 +109,20 @@ class BranchBase(WorkspaceBase):
         if ttl is None:
             if not use_profile_default:
                 return None
-            ttl = self.load_profile(self.require_env(env).profile).ttl
+            ttl = self._profile_ttl(self.require_env(env).profile)
             if not ttl:
                 return None
         try:
             return time.time() + parse_duration(ttl)
         except ValueError as e:
             raise UsageError(str(e), hint="e.g. --ttl 90m, --ttl 3d, --ttl 1w, or --ttl never") from None
+
+    def _profile_ttl(self, profile: str) -> str | None:
+        """The profile's default TTL (profiles are parsed once per Workspace: YAML costs milliseconds)."""
+        cache = self.__dict__.setdefault("_branch_profile_ttl", {})
+        if profile not in cache:
+            cache[profile] = self.load_profile(profile).ttl
+        return cache[profile]
 
     def _data_dir(self, env: str) -> Path | None:
         name, _ = self.primary_postgres()
@@ -106,13 +134,19 @@ class BranchBase(WorkspaceBase):
     async def _copy(self, env: str, conn: psycopg.AsyncConnection, source: BranchRow, target_db: str,
                     op: OperationScope, *, terminate: bool) -> CopyResult:
         """Copy ``source``'s database to ``target_db`` with the best strategy for it."""
-        size = await database_size(conn, source.database)
-        version = await server_version_num(conn)
+        pre = await preflight(conn, source.database, target_db)
+        if pre.target_exists:
+            raise ConflictError(
+                f"database {target_db} already exists in the cluster of environment {env!r} but stackyard has "
+                "no record of it",
+                hint="`stackyard doctor --rebuild-state` adopts databases stackyard made; otherwise drop it")
+        size = pre.size_bytes
         reflink = await asyncio.to_thread(reflink_supported, self._data_dir(env),
                                           self.env_dir(env) / "branching-fs.json")
-        strategy = choose_strategy(version, reflink, size)
+        strategy = choose_strategy(pre.server_version_num, reflink, size)
         op.progress(f"copying {source.name} ({strategy.value})", 0, size, "bytes")
-        async with exclusive_source(conn, source.name, source.database, terminate=terminate) as ended:
+        async with exclusive_source(conn, source.name, source.database, terminate=terminate,
+                                    sessions=pre.sessions) as ended:
             if ended:
                 self.bus.warning(f"ended {len(ended)} session(s) on {source.name} to copy it")
             result = await copy_database(conn, self.admin_dsn(env), source.database, target_db, strategy, op,
@@ -144,7 +178,7 @@ class BranchBase(WorkspaceBase):
     async def _sizes(self, env: str) -> dict[str, int]:
         """Database sizes (logical bytes: blocks shared by reflinks are counted in every copy)."""
         try:
-            async with self._admin(env) as conn:
+            async with self._admin(env, reuse=False) as conn:  # no env lock here: a connection of its own
                 cur = await conn.execute("SELECT datname, pg_database_size(oid) FROM pg_database")
                 return {n: int(s) for n, s in await cur.fetchall()}
         except (UnreachableError, psycopg.Error):

@@ -61,19 +61,26 @@ def probe_reflink(directory: Path) -> bool:
         return False
 
 
+_REFLINK: dict[tuple[str, int], bool] = {}
+
+
 def reflink_supported(data_dir: Path | None, cache_file: Path) -> bool:
     """Probe once per data directory (and filesystem); the answer is cached in ``cache_file``."""
     if data_dir is None or not data_dir.exists():
         return False
+    mem_key = (str(data_dir), data_dir.stat().st_dev)
+    if mem_key in _REFLINK:
+        return _REFLINK[mem_key]
     probe_dir = data_dir.parent if data_dir.parent.stat().st_dev == data_dir.stat().st_dev else data_dir
     key = {"data_dir": str(data_dir), "st_dev": data_dir.stat().st_dev}
     try:
         cached = json.loads(cache_file.read_text())
         if {k: cached.get(k) for k in key} == key:
-            return bool(cached["reflink"])
+            _REFLINK[mem_key] = bool(cached["reflink"])
+            return _REFLINK[mem_key]
     except (OSError, ValueError, KeyError):
         pass
-    ok = probe_reflink(probe_dir)
+    ok = _REFLINK[mem_key] = probe_reflink(probe_dir)
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         cache_file.write_text(json.dumps(key | {"reflink": ok}))
@@ -89,6 +96,29 @@ def choose_strategy(server_version_num: int, reflink: bool, size_bytes: int) -> 
     if server_version_num < 150000 or size_bytes <= WAL_LOG_MAX_BYTES:
         return BranchStrategy.WAL_LOG  # before PG 15 there is only the old file copy; WAL_LOG not available
     return BranchStrategy.FILE_COPY
+
+
+@dataclass(frozen=True)
+class Preflight:
+    size_bytes: int
+    server_version_num: int
+    target_exists: bool
+    sessions: list[dict]
+
+
+async def preflight(conn: psycopg.AsyncConnection, source: str, target: str) -> Preflight:
+    """Everything a copy needs to know, in one round trip (branching is latency-bound with clone)."""
+    cur = await conn.execute(
+        "SELECT pg_database_size(%(s)s), current_setting('server_version_num')::int,"
+        " EXISTS (SELECT 1 FROM pg_database WHERE datname = %(t)s),"
+        " (SELECT coalesce(json_agg(json_build_object('pid', pid,"
+        "   'application_name', coalesce(nullif(application_name, ''), '?'),"
+        "   'client_addr', coalesce(client_addr::text, 'local'), 'backend_start', backend_start, 'user', usename)"
+        "   ORDER BY backend_start), '[]') FROM pg_stat_activity WHERE datname = %(s)s AND pid <> pg_backend_pid())",
+        {"s": source, "t": target},
+    )
+    size, version, exists, sessions = await cur.fetchone()
+    return Preflight(int(size), int(version), bool(exists), list(sessions))
 
 
 async def database_size(conn: psycopg.AsyncConnection, database: str) -> int:
@@ -190,9 +220,13 @@ async def rename_database(conn: psycopg.AsyncConnection, old: str, new: str) -> 
     await conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new)))
 
 
+def comment_statement(database: str, data: dict) -> sql.Composed:
+    return sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(database),
+                                                         sql.Literal(json.dumps(data, sort_keys=True)))
+
+
 async def set_comment(conn: psycopg.AsyncConnection, database: str, data: dict) -> None:
-    await conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(database),
-                                                                     sql.Literal(json.dumps(data, sort_keys=True))))
+    await conn.execute(comment_statement(database, data))
 
 
 async def server_version_num(conn: psycopg.AsyncConnection) -> int:

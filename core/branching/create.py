@@ -6,12 +6,14 @@ import asyncio
 import os
 import time
 
-from ..errors import ConflictError, UsageError
+from psycopg import sql
+
+from ..errors import UsageError
 from . import models
 from .base import BranchBase, app_name_for
-from .copy import database_exists, drop_database, set_comment
+from .copy import comment_statement, drop_database
 from .models import BranchRow, current_user, database_name
-from .sessions import set_allow_connections
+from .sessions import allow_connections_statement
 
 
 class BranchCreateOps(BranchBase):
@@ -41,12 +43,6 @@ class BranchCreateOps(BranchBase):
             source = self._resolve_source(env, parent or self.state.get_env(env).active_branch)
             target_db = database_name(self._main_db(), name)
             async with self._admin(env) as conn:
-                if await database_exists(conn, target_db):
-                    raise ConflictError(
-                        f"database {target_db} already exists in the cluster of environment {env!r} but no "
-                        f"{what} {name!r} is recorded",
-                        hint="`stackyard doctor --rebuild-state` adopts databases stackyard made; otherwise drop it",
-                    )
                 detail = {"database": target_db, "source": source.database, "terminate": terminate,
                           "app": app_name_for(os.getpid())}
                 async with self.journal(f"{what}.create", env, name, detail=detail) as op:
@@ -58,9 +54,10 @@ class BranchCreateOps(BranchBase):
                     row = BranchRow(env, name, source.name, target_db, snapshot, time.time(), expires_at,
                                     current_user(), info)
                     try:
+                        stmts = [comment_statement(target_db, row.comment())]
                         if snapshot:
-                            await set_allow_connections(conn, target_db, False)
-                        await set_comment(conn, target_db, row.comment())
+                            stmts.insert(0, allow_connections_statement(target_db, False))
+                        await conn.execute(sql.SQL("; ").join(stmts))  # one round trip
                         models.insert_branch(self.state, row)
                     except BaseException:
                         # the copy is complete but unrecorded: never leave it behind

@@ -38,9 +38,15 @@ async def copy_database_settings(conn: psycopg.AsyncConnection, source: str, tar
     """Give ``target`` the owner, grants and SET defaults of ``source``. Returns how many were applied."""
     n = 0
     cur = await conn.execute(
-        "SELECT r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
-        " LEFT JOIN pg_roles r ON r.oid = s.setrole WHERE d.datname = %s", (source,))
-    for role, config in await cur.fetchall():
+        "SELECT (SELECT coalesce(json_agg(json_build_array(r.rolname, st.setconfig)), '[]')"
+        "        FROM pg_db_role_setting st LEFT JOIN pg_roles r ON r.oid = st.setrole WHERE st.setdatabase = s.oid),"
+        " pg_get_userbyid(s.datdba), pg_get_userbyid(t.datdba), s.datacl IS NULL"
+        " FROM pg_database s, pg_database t WHERE s.datname = %s AND t.datname = %s", (source, target))
+    row = await cur.fetchone()
+    if row is None:
+        return n
+    settings, owner, target_owner, default_acl = row
+    for role, config in settings:
         for item in config or []:
             name, _, value = item.partition("=")
             if role is None:
@@ -50,13 +56,6 @@ async def copy_database_settings(conn: psycopg.AsyncConnection, source: str, tar
                     sql.Identifier(role), sql.Identifier(target)) + _set_clause(name, value)
             await conn.execute(stmt)
             n += 1
-    cur = await conn.execute(
-        "SELECT pg_get_userbyid(s.datdba), pg_get_userbyid(t.datdba), s.datacl IS NULL"
-        " FROM pg_database s, pg_database t WHERE s.datname = %s AND t.datname = %s", (source, target))
-    row = await cur.fetchone()
-    if row is None:
-        return n
-    owner, target_owner, default_acl = row
     if owner != target_owner:
         await conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(target), sql.Identifier(owner)))
         n += 1

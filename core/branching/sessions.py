@@ -35,20 +35,30 @@ async def sessions_on(conn: psycopg.AsyncConnection, database: str) -> list[dict
     ]
 
 
+class SessionsConflict(ConflictError):
+    """Other sessions hold a database that must be copied; ``sessions`` lists them (also in JSON)."""
+
+    def __init__(self, message: str, *, sessions: list[dict], hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.sessions = sessions
+
+    def to_dict(self) -> dict:
+        return super().to_dict() | {"sessions": self.sessions}
+
+
 def sessions_conflict(branch: str, database: str, sessions: list[dict]) -> ConflictError:
     lines = "\n".join(
         f"  pid {s['pid']}: {s['application_name']} from {s['client_addr']} (user {s['user']}, since {s['backend_start']})"
         for s in sessions[:20]
     )
     more = f"\n  ... and {len(sessions) - 20} more" if len(sessions) > 20 else ""
-    err = ConflictError(
+    return SessionsConflict(
         f"branch {branch!r} (database {database}) has {len(sessions)} other session(s); Postgres cannot copy a "
         f"database while it is in use:\n{lines}{more}",
         hint="close those connections, pass --terminate to end them for the copy, or branch from a snapshot "
         "(`stackyard snapshot create`), which never has sessions",
+        sessions=sessions,
     )
-    err.sessions = sessions  # type: ignore[attr-defined]
-    return err
 
 
 async def allows_connections(conn: psycopg.AsyncConnection, database: str) -> bool:
@@ -57,11 +67,13 @@ async def allows_connections(conn: psycopg.AsyncConnection, database: str) -> bo
     return bool(r and r[0])
 
 
+def allow_connections_statement(database: str, allow: bool) -> sql.Composed:
+    return sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
+        sql.Identifier(database), sql.SQL("true" if allow else "false"))
+
+
 async def set_allow_connections(conn: psycopg.AsyncConnection, database: str, allow: bool) -> None:
-    await conn.execute(
-        sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
-            sql.Identifier(database), sql.SQL("true" if allow else "false"))
-    )
+    await conn.execute(allow_connections_statement(database, allow))
 
 
 async def terminate_sessions(conn: psycopg.AsyncConnection, database: str, *, timeout: float = 10.0) -> int:
@@ -81,15 +93,15 @@ async def terminate_sessions(conn: psycopg.AsyncConnection, database: str, *, ti
 
 @asynccontextmanager
 async def exclusive_source(conn: psycopg.AsyncConnection, branch: str, database: str, *,
-                           terminate: bool) -> AsyncIterator[list[dict]]:
+                           terminate: bool, sessions: list[dict] | None = None) -> AsyncIterator[list[dict]]:
     """Make sure nobody else is connected to ``database`` for the duration of the block.
 
     Without ``terminate``: raise ConflictError listing the sessions (nothing changed). With it:
     block new connections, terminate the others, yield them, and re-allow connections in a
     ``finally`` — even when the copy fails or is cancelled. A database that already refused
-    connections (a snapshot) is left as it was.
+    connections (a snapshot) is left as it was. ``sessions``: already known (saves a round trip).
     """
-    others = await sessions_on(conn, database)
+    others = sessions if sessions is not None else await sessions_on(conn, database)
     if not terminate:
         if others:
             raise sessions_conflict(branch, database, others)

@@ -73,7 +73,7 @@ def test_sessions_on_the_parent_are_listed_and_terminate_ends_them_then_reallows
         with pytest.raises(ConflictError) as e:
             seeded.run(lambda ws: ws.branch_create("dev", "x"))
         assert "my web app" in e.value.message and "--terminate" in e.value.hint
-        assert e.value.exit_code == 5 and e.value.sessions[0]["application_name"] == "my web app"
+        assert e.value.exit_code == 5 and e.value.to_dict()["sessions"][0]["application_name"] == "my web app"
         assert "x" not in seeded.branch_rows() and "app__x" not in seeded.databases()
         r = seeded.run(lambda ws: ws.branch_create("dev", "x", terminate=True))
         assert r["terminated"] is True
