@@ -105,28 +105,47 @@ def _generate_blocking(
     except psycopg.OperationalError as e:
         raise UnreachableError(f"cannot connect to the database: {e}".strip()) from e
     report = GenerateReport(seed, spec.path if spec else None)
-    with conn:
-        # Generated timestamps are UTC text; read keys back in the same form.
-        conn.execute("SET TIME ZONE 'UTC'")
-        conn.execute("SET DateStyle = 'ISO, YMD'")
-        schema = load_schema(conn)
-        plans = build_plans(schema, spec, rows=rows, seed=seed, tables=tables)
-        with conn.transaction():
-            bulk = [p for p in plans if _is_bulk(conn, p)]
-            parked = [(p, park_foreign_keys(conn, p.table), park_indexes(conn, p.table)) for p in bulk]
-            for plan in plans:
-                report.tables.append(_load_table(conn, plan, seed, progress))
-            for plan in plans:
-                if any(f.deferred for f in plan.fields):
-                    _fill_deferred(conn, plan, seed, progress)
-            for plan, fks, indexes in parked:
-                try:
-                    restore_indexes(conn, indexes)
-                    restore_foreign_keys(conn, plan.table, fks)
-                except psycopg.Error as e:
-                    raise constraint_error(e, plan) from e
+    try:
+        with conn:
+            _run_in_transaction(conn, spec, rows, seed, tables, progress, report)
+    except psycopg.Error as e:  # anything not already explained in terms of the spec
+        raise SQLError(f"generating data failed: {e.diag.message_primary or e}",
+                       sqlstate=e.diag.sqlstate, hint=e.diag.message_hint) from e
     report.seconds = time.monotonic() - t0
     return report
+
+
+def _park(conn: psycopg.Connection, plan: TablePlan) -> tuple[list, list] | None:
+    """Park FKs and plain indexes; None (per-row checks instead) when not allowed to."""
+    try:
+        with conn.transaction():
+            return park_foreign_keys(conn, plan.table), park_indexes(conn, plan.table)
+    except psycopg.errors.InsufficientPrivilege:  # not the table's owner
+        return None
+
+
+def _run_in_transaction(
+    conn: psycopg.Connection, spec: Spec | None, rows: int | None, seed: int,
+    tables: list[str] | None, progress: Progress, report: GenerateReport,
+) -> None:
+    # Generated timestamps are UTC text; read keys back in the same form.
+    conn.execute("SET TIME ZONE 'UTC'")
+    conn.execute("SET DateStyle = 'ISO, YMD'")
+    schema = load_schema(conn)
+    plans = build_plans(schema, spec, rows=rows, seed=seed, tables=tables)
+    with conn.transaction():
+        parked = [(p, *moved) for p in plans if _is_bulk(conn, p) and (moved := _park(conn, p))]
+        for plan in plans:
+            report.tables.append(_load_table(conn, plan, seed, progress))
+        for plan in plans:
+            if any(f.deferred for f in plan.fields):
+                _fill_deferred(conn, plan, seed, progress)
+        for plan, fks, indexes in parked:
+            try:
+                restore_indexes(conn, indexes)
+                restore_foreign_keys(conn, plan.table, fks)
+            except psycopg.Error as e:
+                raise constraint_error(e, plan) from e
 
 
 def _is_bulk(conn: psycopg.Connection, plan: TablePlan) -> bool:
