@@ -12,7 +12,7 @@ import glob
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg
@@ -24,14 +24,10 @@ from core.events import NULL_BUS, EventBus
 SEED_SCHEMA = "supabase_migrations"
 SEED_TABLE = "seed_files"
 _CREATE_SCHEMA = "CREATE SCHEMA IF NOT EXISTS supabase_migrations"
-_CREATE_TABLE = (
-    "CREATE TABLE IF NOT EXISTS supabase_migrations.seed_files "
-    "(path text NOT NULL PRIMARY KEY, hash text NOT NULL)"
-)
-_UPSERT = (
-    "INSERT INTO supabase_migrations.seed_files(path, hash) VALUES (%s, %s) "
-    "ON CONFLICT (path) DO UPDATE SET hash = EXCLUDED.hash"
-)
+_CREATE_TABLE = ("CREATE TABLE IF NOT EXISTS supabase_migrations.seed_files "
+                 "(path text NOT NULL PRIMARY KEY, hash text NOT NULL)")
+_UPSERT = ("INSERT INTO supabase_migrations.seed_files(path, hash) VALUES (%s, %s) "
+           "ON CONFLICT (path) DO UPDATE SET hash = EXCLUDED.hash")
 # One key for every stackyard seed runner: two concurrent `db seed` runs serialise.
 _ADVISORY_KEY = 0x5EED_5EED
 # Statements are sent in batches (one round trip each); a failing batch is replayed one
@@ -51,13 +47,7 @@ class SeedResult:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {
-            "path": self.path,
-            "hash": self.hash,
-            "status": self.status,
-            "statements": self.statements,
-            "seconds": round(self.seconds, 4),
-        }
+        return {**asdict(self), "seconds": round(self.seconds, 4)}
 
 
 @dataclass(frozen=True)
@@ -92,9 +82,18 @@ _ESCAPE_END = re.compile(r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*'", re.S)
 _DOUBLE_END = re.compile(r'[^"]*(?:""[^"]*)*"')
 _SPACE_OR_LINE_COMMENT = re.compile(r"(?:\s+|--[^\n]*)*")
 _COPY_FROM_STDIN = re.compile(r"^COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
-_TX_CONTROL = re.compile(
-    r"^(BEGIN|COMMIT|END|START\s+TRANSACTION)(\s+(WORK|TRANSACTION))?\s*;?$", re.I
-)
+_TX_CONTROL = re.compile(r"^(BEGIN|COMMIT|END|START\s+TRANSACTION)(\s+(WORK|TRANSACTION))?\s*;?$", re.I)
+
+
+def _block_comment_end(text: str, at: int) -> int:
+    """End of the (nested) /* comment starting at ``at``; -1 when it is never closed."""
+    depth, p = 1, at + 2
+    while depth:
+        close, opened = text.find("*/", p), text.find("/*", p)
+        if close < 0:
+            return -1
+        depth, p = (depth + 1, opened + 2) if 0 <= opened < close else (depth - 1, close + 2)
+    return p
 
 
 def _skip_noise(text: str, pos: int) -> int:
@@ -103,16 +102,10 @@ def _skip_noise(text: str, pos: int) -> int:
         pos = _SPACE_OR_LINE_COMMENT.match(text, pos).end()
         if not text.startswith("/*", pos):
             return pos
-        depth, p = 1, pos + 2
-        while depth:
-            close, opened = text.find("*/", p), text.find("/*", p)
-            if close < 0:
-                return len(text)
-            if 0 <= opened < close:
-                depth, p = depth + 1, opened + 2
-            else:
-                depth, p = depth - 1, close + 2
-        pos = p
+        end = _block_comment_end(text, pos)
+        if end < 0:
+            return len(text)
+        pos = end
 
 
 def split_statements(text: str, path: str = "<sql>") -> list[Statement]:
@@ -162,16 +155,9 @@ def split_statements(text: str, path: str = "<sql>") -> list[Statement]:
             nl = text.find("\n", at)
             pos = n if nl < 0 else nl + 1
         elif tok == "/*":
-            depth, p = 1, at + 2
-            while depth:
-                close, opened = text.find("*/", p), text.find("/*", p)
-                if close < 0:
-                    raise unterminated("/* comment", at)
-                if 0 <= opened < close:
-                    depth, p = depth + 1, opened + 2
-                else:
-                    depth, p = depth - 1, close + 2
-            pos = p
+            pos = _block_comment_end(text, at)
+            if pos < 0:
+                raise unterminated("/* comment", at)
         elif tok in ("'", '"') or tok in ("E'", "e'"):
             if tok[0] in "Ee" and at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_"):
                 pos = at + 1  # the E ends an identifier; the quote is handled next round
