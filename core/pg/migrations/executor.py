@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg import sql
 
 from ...errors import LockedError, SQLError, UnreachableError, UsageError
 from ...events import NULL_BUS, EventBus
@@ -59,12 +60,12 @@ async def reset_session(
     conn: psycopg.AsyncConnection, *, lock_timeout: float | None = None, statement_timeout: float | None = None
 ) -> None:
     """Undo SETs left by the previous file (as the Supabase CLI does), then apply our timeouts."""
-    await conn.execute("RESET ALL")
+    query = sql.SQL("RESET ALL")
     if lock_timeout is not None or statement_timeout is not None:
-        await conn.execute(
-            "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
-            (_ms(lock_timeout), _ms(statement_timeout)),
-        )
+        # one round trip: values are our own numbers, quoted as literals all the same
+        query = sql.SQL("RESET ALL; SET lock_timeout = {}; SET statement_timeout = {}").format(
+            sql.Literal(_ms(lock_timeout)), sql.Literal(_ms(statement_timeout)))
+    await conn.execute(query)
 
 
 def sql_error(e: psycopg.Error, stmt: Statement, path: str | None, *, prefix: str = "") -> SQLError:

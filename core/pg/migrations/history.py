@@ -93,20 +93,19 @@ async def record_applied(
     conn: psycopg.AsyncConnection, *, version: str, name: str, statements: list[str], checksum: str,
     duration_ms: float | None,
 ) -> None:
-    """Write both history rows (inside the caller's transaction)."""
+    """Write both history rows (inside the caller's transaction), in one round trip."""
     await conn.execute(
-        "INSERT INTO supabase_migrations.schema_migrations (version, name, statements) VALUES (%s, %s, %s)"
-        " ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, statements = EXCLUDED.statements",
-        (version, name, statements),
-    )
-    await conn.execute(
-        "INSERT INTO supabase_migrations.stackyard_migrations"
+        "WITH supabase AS ("
+        " INSERT INTO supabase_migrations.schema_migrations (version, name, statements) VALUES (%(v)s, %(n)s, %(s)s)"
+        " ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, statements = EXCLUDED.statements"
+        " RETURNING version)"
+        " INSERT INTO supabase_migrations.stackyard_migrations"
         " (version, name, checksum, duration_ms, stackyard_version, state, nontx_done, tx_checksum)"
-        " VALUES (%s, %s, %s, %s, %s, 'applied', 0, NULL)"
+        " VALUES (%(v)s, %(n)s, %(c)s, %(ms)s, %(sv)s, 'applied', 0, NULL)"
         " ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum,"
         " applied_at = now(), duration_ms = EXCLUDED.duration_ms, applied_by = current_user,"
         " stackyard_version = EXCLUDED.stackyard_version, state = 'applied', nontx_done = 0, tx_checksum = NULL",
-        (version, name, checksum, duration_ms, __version__),
+        {"v": version, "n": name, "s": statements, "c": checksum, "ms": duration_ms, "sv": __version__},
     )
 
 
