@@ -384,6 +384,9 @@ def _sql_error(e: psycopg.Error, key: str, st: Statement | None) -> StackyardErr
     if st and diag.statement_position:
         offset = int(diag.statement_position) - 1
         line = st.line + st.text.count("\n", 0, max(offset, 0))
+    copy_line = re.search(r"^COPY [^,]+, line (\d+)", diag.context or "", re.M)
+    if st and st.copy_data is not None and copy_line:  # point at the bad data line itself
+        line = st.line + st.text.count("\n") + int(copy_line.group(1))
     message = diag.message_primary or str(e).strip()
     hint = diag.message_hint
     if diag.message_detail:

@@ -164,3 +164,14 @@ def test_globs_run_in_sorted_order_and_unmatched_patterns_warn(pg_db, tmp_path):
     assert warnings == ["seed path 'supabase/seed.sql' matched no file"]
     progress = [(e.done, e.total) for e in events if isinstance(e, OperationProgress)]
     assert progress == [(1, 2), (2, 2)]
+
+
+def test_bad_copy_data_points_at_the_data_line(pg_db, tmp_path):
+    run_sql(pg_db, "CREATE TABLE people (id int, name text)")
+    (tmp_path / "seed.sql").write_text(
+        "-- dump\nCOPY people (id, name) FROM stdin;\n1\tAda\nzwei\tGrace\n\\.\n"
+    )
+    with pytest.raises(SQLError) as e:
+        seed(pg_db, ["seed.sql"], tmp_path)
+    assert e.value.line == 4 and e.value.sqlstate == "22P02"
+    assert query(pg_db, "SELECT count(*) FROM people") == [(0,)]
