@@ -31,6 +31,8 @@ _SWAP_SUFFIX = "__stackyard_old"
 
 
 def _label(o: DbObject) -> str:
+    if o.kind == "sequence_owner":
+        return f"ownership of sequence {o.qname} (OWNED BY {o.definition})"
     return o.identity
 
 
