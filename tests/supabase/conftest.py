@@ -62,17 +62,21 @@ def standin_server():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _fresh_db(server: StandinServer):
+    name = "s_" + secrets.token_hex(6)
+    with psycopg.connect(server.dsn(), autocommit=True) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield server.dsn(name)
+    finally:
+        with psycopg.connect(server.dsn(), autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @pytest.fixture
 def standin_db(standin_server):
     """DSN of a fresh database on the stand-in server, dropped after the test."""
-    name = "s_" + secrets.token_hex(6)
-    with psycopg.connect(standin_server.dsn(), autocommit=True) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield standin_server.dsn(name)
-    finally:
-        with psycopg.connect(standin_server.dsn(), autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    yield from _fresh_db(standin_server)
 
 
 def apply_sql_files(dsn: str, files: list[Path]) -> None:
@@ -83,15 +87,26 @@ def apply_sql_files(dsn: str, files: list[Path]) -> None:
                 conn.execute(f.read_text().encode())
 
 
+def _apply_project(dsn: str):
+    sp = load_supabase_config(PROJECT)
+    asyncio.run(bootstrap(dsn, buckets=sp.buckets))
+    migrations = sorted((PROJECT / sp.migrations_dir).glob("*.sql"))
+    seeds = [PROJECT / p for p in sp.seed_paths]
+    apply_sql_files(dsn, migrations + seeds)
+    return dsn, sp
+
+
 @pytest.fixture
 def project_db(standin_db):
     """The fixture project bootstrapped, migrated and seeded: returns (dsn, SupabaseProject)."""
-    sp = load_supabase_config(PROJECT)
-    asyncio.run(bootstrap(standin_db, buckets=sp.buckets))
-    migrations = sorted((PROJECT / sp.migrations_dir).glob("*.sql"))
-    seeds = [PROJECT / p for p in sp.seed_paths]
-    apply_sql_files(standin_db, migrations + seeds)
-    return standin_db, sp
+    return _apply_project(standin_db)
+
+
+@pytest.fixture(scope="module")
+def project_db_readonly(standin_server):
+    """Like project_db, shared by a module's tests that commit nothing (they roll back)."""
+    for dsn in _fresh_db(standin_server):
+        yield _apply_project(dsn)
 
 
 _script = Path(sys.executable).parent / "stackyard"

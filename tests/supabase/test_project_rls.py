@@ -18,23 +18,23 @@ def as_(dsn, q, role="authenticated", claims=None, **kw):
     return asyncio.run(exec_as(dsn, q, role=role, claims=claims, **kw))
 
 
-def test_trigger_on_auth_users_created_profiles(project_db):
-    dsn, _ = project_db
+def test_trigger_on_auth_users_created_profiles(project_db_readonly):
+    dsn, _ = project_db_readonly
     with psycopg.connect(dsn) as c:
         rows = c.execute("select id::text, username, plan::text, length(invite_code) from public.profiles order by username").fetchall()
     assert rows == [(ALICE, "alice", "free", 18), (BOB, "bob", "free", 18)]
 
 
-def test_auth_helpers_read_claims_like_postgrest(project_db):
-    dsn, _ = project_db
+def test_auth_helpers_read_claims_like_postgrest(project_db_readonly):
+    dsn, _ = project_db_readonly
     row = as_(dsn, "select auth.uid()::text as uid, auth.role() as role, auth.email() as email, "
                    "auth.jwt() ->> 'aal' as aal", claims={"sub": ALICE, "email": "alice@example.com", "aal": "aal1"})[0]
     assert row == {"uid": ALICE, "role": "authenticated", "email": "alice@example.com", "aal": "aal1"}
     assert as_(dsn, "select auth.uid() as uid", role="anon")[0] == {"uid": None}
 
 
-def test_user_sees_only_own_rows(project_db):
-    dsn, _ = project_db
+def test_user_sees_only_own_rows(project_db_readonly):
+    dsn, _ = project_db_readonly
     alice = as_(dsn, "select username from public.profiles", claims={"sub": ALICE})
     assert alice == [{"username": "alice"}]
     notes = as_(dsn, "select body from public.notes order by body", claims={"sub": BOB})
@@ -44,14 +44,14 @@ def test_user_sees_only_own_rows(project_db):
     assert [r["body"] for r in view] == ["alice private 1", "alice private 2", "alice public"]
 
 
-def test_anon_sees_only_public_rows_and_no_profiles(project_db):
-    dsn, _ = project_db
+def test_anon_sees_only_public_rows_and_no_profiles(project_db_readonly):
+    dsn, _ = project_db_readonly
     assert as_(dsn, "select count(*) as n from public.profiles", role="anon") == [{"n": 0}]
     assert as_(dsn, "select body from public.notes", role="anon") == [{"body": "alice public"}]
 
 
-def test_service_role_bypasses_rls(project_db):
-    dsn, _ = project_db
+def test_service_role_bypasses_rls(project_db_readonly):
+    dsn, _ = project_db_readonly
     assert as_(dsn, "select count(*) as n from public.notes", role="service_role") == [{"n": 4}]
 
 
@@ -70,21 +70,21 @@ def test_writes_are_checked_by_policies(project_db):
     assert e.value.sqlstate == "42501" and "row-level security" in e.value.message
 
 
-def test_rollback_option_leaves_nothing(project_db):
-    dsn, _ = project_db
+def test_rollback_option_leaves_nothing(project_db_readonly):
+    dsn, _ = project_db_readonly
     as_(dsn, "insert into public.notes (body) values ('temp')", claims={"sub": BOB}, rollback=True)
     assert as_(dsn, "select count(*) as n from public.notes", role="service_role") == [{"n": 4}]
 
 
-def test_auth_users_is_not_readable_by_api_roles(project_db):
-    dsn, _ = project_db
+def test_auth_users_is_not_readable_by_api_roles(project_db_readonly):
+    dsn, _ = project_db_readonly
     with pytest.raises(SQLError) as e:
         as_(dsn, "select * from auth.users", claims={"sub": ALICE})
     assert e.value.sqlstate == "42501"
 
 
-def test_security_definer_function(project_db):
-    dsn, _ = project_db
+def test_security_definer_function(project_db_readonly):
+    dsn, _ = project_db_readonly
     # runs with the owner's rights: counts alice's private notes although bob cannot see them
     assert as_(dsn, f"select public.note_count('{ALICE}') as n", claims={"sub": BOB}) == [{"n": 3}]
     with pytest.raises(SQLError) as e:
@@ -114,8 +114,8 @@ def test_storage_buckets_from_config_and_folder_policies(project_db):
     assert as_(dsn, "select name from storage.objects where bucket_id = 'private-docs'", claims={"sub": ALICE}) == []
 
 
-def test_realtime_publication_has_notes(project_db):
-    dsn, _ = project_db
+def test_realtime_publication_has_notes(project_db_readonly):
+    dsn, _ = project_db_readonly
     with psycopg.connect(dsn) as c:
         owner, = c.execute("select pubowner::regrole::text from pg_publication where pubname = 'supabase_realtime'").fetchone()
         tables = c.execute("select schemaname || '.' || tablename from pg_publication_tables "
@@ -124,8 +124,8 @@ def test_realtime_publication_has_notes(project_db):
     assert tables == [("public.notes",)]
 
 
-def test_exec_as_bad_input(project_db):
-    dsn, _ = project_db
+def test_exec_as_bad_input(project_db_readonly):
+    dsn, _ = project_db_readonly
     with pytest.raises(UsageError):
         as_(dsn, "select 1", role="no_such_role")
     with pytest.raises(UsageError):
