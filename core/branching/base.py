@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 import psycopg
+from psycopg import sql
 
 from ..config.models import parse_duration
 from ..envfile import write_env_file
@@ -19,7 +20,7 @@ from ..names import validate_name
 from ..workspace import WorkspaceBase
 from . import models
 from .copy import CopyResult, choose_strategy, copy_database, drop_database, preflight, reflink_supported
-from .dbsettings import copy_database_settings
+from .dbsettings import settings_statements
 from .models import MAIN, BranchRow
 from .sessions import APP_NAME, exclusive_source
 
@@ -132,8 +133,10 @@ class BranchBase(WorkspaceBase):
         return None
 
     async def _copy(self, env: str, conn: psycopg.AsyncConnection, source: BranchRow, target_db: str,
-                    op: OperationScope, *, terminate: bool) -> CopyResult:
-        """Copy ``source``'s database to ``target_db`` with the best strategy for it."""
+                    op: OperationScope, *, terminate: bool, finish: list[sql.Composed] | tuple = ()) -> CopyResult:
+        """Copy ``source``'s database to ``target_db`` with the best strategy for it, then give the copy
+        the source's settings/owner/grants plus the ``finish`` statements (one round trip). A copy
+        whose finishing fails is dropped."""
         pre = await preflight(conn, source.database, target_db)
         if pre.target_exists:
             raise ConflictError(
@@ -144,6 +147,7 @@ class BranchBase(WorkspaceBase):
         reflink = await asyncio.to_thread(reflink_supported, self._data_dir(env),
                                           self.env_dir(env) / "branching-fs.json")
         strategy = choose_strategy(pre.server_version_num, reflink, size)
+        after = [*await settings_statements(conn, source.database, target_db), *finish]
         op.progress(f"copying {source.name} ({strategy.value})", 0, size, "bytes")
         async with exclusive_source(conn, source.name, source.database, terminate=terminate,
                                     sessions=pre.sessions) as ended:
@@ -151,11 +155,12 @@ class BranchBase(WorkspaceBase):
                 self.bus.warning(f"ended {len(ended)} session(s) on {source.name} to copy it")
             result = await copy_database(conn, self.admin_dsn(env), source.database, target_db, strategy, op,
                                          size_bytes=size)
-        try:
-            await copy_database_settings(conn, source.database, target_db)
-        except BaseException:
-            await asyncio.shield(drop_database(conn, target_db))  # never leave an unrecorded copy
-            raise
+        if after:
+            try:
+                await conn.execute(sql.SQL("; ").join(after))
+            except BaseException:
+                await asyncio.shield(drop_database(conn, target_db))  # never leave an unrecorded copy
+                raise
         return result
 
     def _set_active(self, env: str, name: str) -> None:

@@ -6,8 +6,6 @@ import asyncio
 import os
 import time
 
-from psycopg import sql
-
 from ..errors import UsageError
 from . import models
 from .base import BranchBase, app_name_for
@@ -46,18 +44,16 @@ class BranchCreateOps(BranchBase):
                 detail = {"database": target_db, "source": source.database, "terminate": terminate,
                           "app": app_name_for(os.getpid())}
                 async with self.journal(f"{what}.create", env, name, detail=detail) as op:
-                    result = await self._copy(env, conn, source, target_db, op,
-                                              terminate=terminate and not source.is_snapshot)
-                    info = {"strategy": result.strategy.value}
-                    if source.is_snapshot:
-                        info["from_snapshot"] = source.name
+                    info = {"from_snapshot": source.name} if source.is_snapshot else {}
                     row = BranchRow(env, name, source.name, target_db, snapshot, time.time(), expires_at,
                                     current_user(), info)
+                    finish = [comment_statement(target_db, row.comment())]
+                    if snapshot:
+                        finish.insert(0, allow_connections_statement(target_db, False))
+                    result = await self._copy(env, conn, source, target_db, op,
+                                              terminate=terminate and not source.is_snapshot, finish=finish)
+                    row.info["strategy"] = result.strategy.value
                     try:
-                        stmts = [comment_statement(target_db, row.comment())]
-                        if snapshot:
-                            stmts.insert(0, allow_connections_statement(target_db, False))
-                        await conn.execute(sql.SQL("; ").join(stmts))  # one round trip
                         models.insert_branch(self.state, row)
                     except BaseException:
                         # the copy is complete but unrecorded: never leave it behind

@@ -34,43 +34,46 @@ def _set_clause(name: str, value: str) -> sql.Composed:
     return sql.SQL("SET {} TO {}").format(sql.Identifier(name), rhs)
 
 
-async def copy_database_settings(conn: psycopg.AsyncConnection, source: str, target: str) -> int:
-    """Give ``target`` the owner, grants and SET defaults of ``source``. Returns how many were applied."""
-    n = 0
+async def settings_statements(conn: psycopg.AsyncConnection, source: str, target: str) -> list[sql.Composed]:
+    """What gives a fresh copy ``target`` (owned by us) the owner, grants and SET defaults of ``source``."""
     cur = await conn.execute(
         "SELECT (SELECT coalesce(json_agg(json_build_array(r.rolname, st.setconfig)), '[]')"
         "        FROM pg_db_role_setting st LEFT JOIN pg_roles r ON r.oid = st.setrole WHERE st.setdatabase = s.oid),"
-        " pg_get_userbyid(s.datdba), pg_get_userbyid(t.datdba), s.datacl IS NULL"
-        " FROM pg_database s, pg_database t WHERE s.datname = %s AND t.datname = %s", (source, target))
+        " pg_get_userbyid(s.datdba), current_user, s.datacl IS NULL,"
+        " (SELECT coalesce(json_agg(json_build_array(CASE WHEN a.grantee = 0 THEN NULL"
+        "   ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, a.is_grantable)), '[]')"
+        "   FROM aclexplode(s.datacl) a)"
+        " FROM pg_database s WHERE s.datname = %s", (source,))
     row = await cur.fetchone()
     if row is None:
-        return n
-    settings, owner, target_owner, default_acl = row
+        return []
+    settings, owner, me, default_acl, grants = row
+    target_id = sql.Identifier(target)
+    out: list[sql.Composed] = []
     for role, config in settings:
         for item in config or []:
             name, _, value = item.partition("=")
             if role is None:
-                stmt = sql.SQL("ALTER DATABASE {} ").format(sql.Identifier(target)) + _set_clause(name, value)
+                out.append(sql.SQL("ALTER DATABASE {} ").format(target_id) + _set_clause(name, value))
             else:
-                stmt = sql.SQL("ALTER ROLE {} IN DATABASE {} ").format(
-                    sql.Identifier(role), sql.Identifier(target)) + _set_clause(name, value)
-            await conn.execute(stmt)
-            n += 1
-    if owner != target_owner:
-        await conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(target), sql.Identifier(owner)))
-        n += 1
-    if default_acl:
-        return n
-    await conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(target)))
-    cur = await conn.execute(
-        "SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END, a.privilege_type,"
-        " a.is_grantable, pg_get_userbyid(a.grantor) FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = %s",
-        (source,))
-    for grantee, privilege, grantable, _grantor in await cur.fetchall():
-        if grantee == owner or privilege not in DATABASE_PRIVILEGES:
-            continue  # the owner's rights come with ownership
-        who = sql.SQL("PUBLIC") if grantee is None else sql.Identifier(grantee)
-        await conn.execute(sql.SQL("GRANT {} ON DATABASE {} TO {}{}").format(
-            sql.SQL(privilege), sql.Identifier(target), who, sql.SQL(" WITH GRANT OPTION" if grantable else "")))
-        n += 1
-    return n
+                out.append(sql.SQL("ALTER ROLE {} IN DATABASE {} ").format(sql.Identifier(role), target_id)
+                           + _set_clause(name, value))
+    if owner != me:
+        out.append(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(target_id, sql.Identifier(owner)))
+    if not default_acl:
+        out.append(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(target_id))
+        for grantee, privilege, grantable in grants:
+            if grantee == owner or privilege not in DATABASE_PRIVILEGES:
+                continue  # the owner's rights come with ownership
+            who = sql.SQL("PUBLIC") if grantee is None else sql.Identifier(grantee)
+            out.append(sql.SQL("GRANT {} ON DATABASE {} TO {}{}").format(
+                sql.SQL(privilege), target_id, who, sql.SQL(" WITH GRANT OPTION" if grantable else "")))
+    return out
+
+
+async def copy_database_settings(conn: psycopg.AsyncConnection, source: str, target: str) -> int:
+    """Give ``target`` the owner, grants and SET defaults of ``source`` now. Returns how many statements ran."""
+    stmts = await settings_statements(conn, source, target)
+    if stmts:
+        await conn.execute(sql.SQL("; ").join(stmts))
+    return len(stmts)
