@@ -162,8 +162,9 @@ class DockerRuntime(Runtime):
                 container = None
         info["ports"] = ports
         if container is None:
-            with env.bus.operation("docker.image", env=env.name, target=spec.image) as op:
-                await self._call(f"looking up image {spec.image}", dc.ensure_image, client, spec.image, op, pull_policy())
+            bus = dc.LoopBus(env.bus, asyncio.get_running_loop())  # the pull reports from a worker thread
+            await self._call(f"looking up image {spec.image}", dc.ensure_image, client, spec.image, bus,
+                             env.name, pull_policy())
             container = await self._create(env, root, spec, info)
         await self._call(f"starting {row.name}", container.start)
         new = self._row(row, ports, container, info)

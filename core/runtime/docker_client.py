@@ -24,6 +24,21 @@ DAEMON_HINT = (
 )
 
 
+class LoopBus:
+    """An event bus for worker threads: forwards every event to the bus on the event loop's thread."""
+
+    def __init__(self, bus, loop) -> None:
+        self.bus, self.loop = bus, loop
+
+    def emit(self, event) -> None:
+        self.loop.call_soon_threadsafe(self.bus.emit, event)
+
+    def operation(self, kind: str, env: str | None = None, target: str | None = None):
+        from ..events import OperationScope
+
+        return OperationScope(self, kind, env, target)
+
+
 def connect():
     """A docker client for DOCKER_HOST or the default socket; UnreachableError (exit 3) if none answers."""
     try:
@@ -101,9 +116,10 @@ def find_volume(client, root: str, env: str, service: str):
     return found[0] if found else None
 
 
-def ensure_image(client, image: str, op, pull_policy: str) -> None:
-    """Make ``image`` present: use the local one, else pull it (progress on ``op``) unless the policy
-    forbids; missing and not pullable is a NotFoundError that says how to provide it."""
+def ensure_image(client, image: str, bus, env: str, pull_policy: str) -> None:
+    """Make ``image`` present: use the local one, else pull it (progress as a ``docker.pull``
+    operation on ``bus``) unless the policy forbids; missing and not pullable is a NotFoundError
+    that says how to provide it."""
     import docker.errors as de
 
     if pull_policy != "always":
@@ -119,25 +135,36 @@ def ensure_image(client, image: str, op, pull_policy: str) -> None:
     )
     if pull_policy == "never":
         raise NotFoundError(f"docker image {image!r} is not available locally (pulling is off: STACKYARD_DOCKER_PULL=never)", hint=how)
-    repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")
-    layers: dict[str, tuple[int, int]] = {}
-    last = 0.0
+    if "@" in image:  # pinned by digest
+        repo, tag = image, None
+    elif ":" in image.rsplit("/", 1)[-1]:
+        repo, _, tag = image.rpartition(":")
+    else:
+        repo, tag = image, "latest"
     try:
-        for ev in client.api.pull(repo, tag=tag or "latest", stream=True, decode=True):
-            if "error" in ev:
-                raise StackyardError(ev["error"])
-            detail = ev.get("progressDetail") or {}
-            if ev.get("id") and detail.get("total"):
-                layers[ev["id"]] = (int(detail.get("current", 0)), int(detail["total"]))
-            now = time.monotonic()
-            if now - last > 0.2:
-                done, total = sum(c for c, _ in layers.values()), sum(t for _, t in layers.values())
-                op.progress(f"pulling {image}", done or None, total or None, "B")
-                last = now
+        with bus.operation("docker.pull", env=env, target=image) as op:
+            _pull(client, repo, tag, image, op)
     except StackyardError as e:
         raise NotFoundError(f"docker image {image!r} is not available locally and could not be pulled ({e.message})", hint=how) from None
     except Exception as e:
         raise NotFoundError(f"docker image {image!r} is not available locally and could not be pulled ({_short(e)})", hint=how) from None
+
+
+def _pull(client, repo: str, tag: str | None, image: str, op) -> None:
+    """Pull with per-layer byte progress (reported at most every 0.2 s)."""
+    layers: dict[str, tuple[int, int]] = {}
+    last = 0.0
+    for ev in client.api.pull(repo, tag=tag, stream=True, decode=True):
+        if "error" in ev:
+            raise StackyardError(ev["error"])
+        detail = ev.get("progressDetail") or {}
+        if ev.get("id") and detail.get("total"):
+            layers[ev["id"]] = (int(detail.get("current", 0)), int(detail["total"]))
+        now = time.monotonic()
+        if now - last > 0.2:
+            done, total = sum(c for c, _ in layers.values()), sum(t for _, t in layers.values())
+            op.progress(f"pulling {image}", done or None, total or None, "B")
+            last = now
 
 
 def container_state(c) -> dict[str, Any]:

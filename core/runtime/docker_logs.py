@@ -15,18 +15,34 @@ from ..logs import LogLine, parse_level
 _MAX_BUFFERED = 20_000  # raw lines held for a slow consumer
 
 
+_SECONDS: dict[str, datetime] = {}  # "2026-11-25T18:47:23" -> datetime; lines share their second
+
+
+def _stamp(stamp: str) -> datetime | None:
+    """Docker's RFC 3339 nanosecond timestamp, to microseconds (None if it is not one)."""
+    head, _, frac = stamp[:-1].partition(".")
+    base = _SECONDS.get(head)
+    if base is None:
+        try:
+            base = datetime.fromisoformat(head).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        if len(_SECONDS) > 1000:
+            _SECONDS.clear()
+        _SECONDS[head] = base
+    micro = frac[:6].ljust(6, "0")
+    return base.replace(microsecond=int(micro)) if micro.isdigit() else base
+
+
 def _parse(service: str, env: str, raw: bytes) -> LogLine:
     text = raw.decode("utf-8", "replace").rstrip("\r")
-    ts = datetime.now(timezone.utc)
     stamp, sep, rest = text.partition(" ")
-    if sep and len(stamp) >= 20 and stamp[4] == "-" and stamp.endswith("Z"):
-        try:  # RFC3339 with nanoseconds: keep microseconds
-            head, _, frac = stamp[:-1].partition(".")
-            ts = datetime.fromisoformat(head + ("." + frac[:6] if frac else "")).replace(tzinfo=timezone.utc)
+    ts = None
+    if sep and len(stamp) >= 20 and stamp[4] == "-" and stamp[-1] == "Z":
+        ts = _stamp(stamp)
+        if ts is not None:
             text = rest
-        except ValueError:
-            pass
-    return LogLine(service, text, ts, env, "log", parse_level(text))
+    return LogLine(service, text, ts or datetime.now(timezone.utc), env, "log", parse_level(text))
 
 
 async def container_logs(client, container_id: str, service: str, env: str, *, follow: bool,

@@ -8,7 +8,7 @@ from ..errors import UsageError
 from ..health import ProbeResult, probe_tcp
 from ..state import ServiceRow
 from . import app, mailpit, meilisearch, minio, nats, prometheus, rabbitmq, redis
-from .kind import Kind, Plan
+from .kind import Kind, Plan, split_command
 from .postgres import password_key
 from .probes import probe_exec, probe_http, probe_nats, probe_redis
 
@@ -56,8 +56,6 @@ def build_plan(svc, ports: dict[str, int], secret: str, *, listen: str, data_dir
     plan = get_kind(svc.kind).plan(svc, ports, secret, listen, data_dir, files_dir=files_dir, peers=peers)
     env = {**plan.env, **svc.env}
     command = plan.docker_command
-    from .kind import split_command
-
     if svc.command is not None and svc.kind != "app":  # a configured command replaces the kind's
         command = split_command(svc.command)
     return Plan(plan.binary, plan.args, env, command, plan.files)
