@@ -118,29 +118,21 @@ def _decimal_text(k: int, decimals: int) -> str:
 
 
 class DateRangeGen(Generator):
+    """Dates in [start, end] as ISO text (one string per day of the range, made once)."""
+
     def __init__(self, rng: random.Random, start: dt.date, end: dt.date):
         super().__init__(rng)
-        self.start, self.days = start, (end - start).days
+        self.start, self.days = start, (end - start).days + 1
+        self._texts: list[str] | None = None
 
-    def draw(self, n: int) -> list[dt.date]:
-        r, start, days, td = self.rng.random, self.start, self.days + 1, dt.timedelta
-        return [start + td(days=int(r() * days)) for _ in range(n)]
+    def domain(self) -> Sequence[str]:
+        if self._texts is None:
+            self._texts = [(self.start + dt.timedelta(days=d)).isoformat() for d in range(self.days)]
+        return self._texts
 
-    def domain(self) -> Sequence[dt.date]:
-        return _DateDomain(self.start, self.days + 1)
-
-
-class _DateDomain(Sequence):
-    def __init__(self, start: dt.date, n: int):
-        self.start, self.n = start, n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if not 0 <= i < self.n:
-            raise IndexError(i)
-        return self.start + dt.timedelta(days=i)
+    def draw(self, n: int) -> list[str]:
+        r, days, texts = self.rng.random, self.days, self.domain()
+        return [texts[int(r() * days)] for _ in range(n)]
 
 
 class DateTimeRangeGen(Generator):
@@ -163,11 +155,7 @@ class DateTimeRangeGen(Generator):
         days_needed = (off + span) // 86400 + 1
         days = [(self.first_day + dt.timedelta(days=d)).isoformat() + " " for d in range(days_needed)]
         tod, sfx = _time_of_day(), self.suffix
-        out = []
-        for _ in range(n):
-            s = off + int(r() * span)
-            out.append(days[s // 86400] + tod[s % 86400] + sfx)
-        return out
+        return [days[(s := off + int(r() * span)) // 86400] + tod[s % 86400] + sfx for _ in range(n)]
 
 
 _TOD: list[str] = []

@@ -29,12 +29,13 @@ _NULL = "\\N"
 
 def _fmt_str(col: list[Any]) -> list[str]:
     # NUL cannot occur in Postgres text, so it is a safe separator for one bulk escape pass.
-    joined = "\x00".join("" if v is None else v for v in col)
+    has_null = None in col
+    joined = "\x00".join([("" if v is None else v) for v in col] if has_null else col)
     if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
         joined = (joined.replace("\\", "\\\\").replace("\t", "\\t")
                   .replace("\n", "\\n").replace("\r", "\\r"))
     out = joined.split("\x00")
-    if None in col:
+    if has_null:
         out = [_NULL if v is None else s for v, s in zip(col, out)]
     return out
 
@@ -44,7 +45,7 @@ def _fmt_with(fn: Callable[[Any], str]) -> Callable[[list[Any]], list[str]]:
         distinct = set(col)
         if len(distinct) * 2 < len(col):  # references, choices, pools: format each value once
             text = {v: _NULL if v is None else fn(v) for v in distinct}
-            return [text[v] for v in col]
+            return list(map(text.__getitem__, col))
         if None not in distinct:
             return list(map(fn, col))
         return [_NULL if v is None else fn(v) for v in col]

@@ -159,7 +159,7 @@ def _is_bulk(conn: psycopg.Connection, plan: TablePlan) -> bool:
 
 # Types the generators produce as text (UUIDGen, DateTimeRangeGen): keys read back from the
 # database are read as text too, so generated and existing values compare equal.
-_TEXT_KEYED = {"uuid", "timestamp", "timestamptz"}
+_TEXT_KEYED = {"uuid", "timestamp", "timestamptz", "date"}
 
 
 def _key_list(table: Table, cols: tuple[str, ...]) -> sql.Composable:
