@@ -16,7 +16,7 @@ from .errors import ConflictError, StackyardError, TimeoutError_
 from .names import validate_name
 from .runtime.base import ServiceState
 from .state import EnvRow, OperationRow, ServiceRow
-from .workspace import WorkspaceBase, reconciler, remove_tree
+from .workspace import ADMIN_DB, WorkspaceBase, reconciler, remove_tree
 
 
 class EnvLifecycle(WorkspaceBase):
@@ -56,9 +56,11 @@ class EnvLifecycle(WorkspaceBase):
                         else:
                             srow.pid = st.pid
                         self.state.upsert_service(srow)
-                        if isinstance(svc, PostgresService) and srow.info.get("fresh"):
-                            op.progress(f"{name}: preparing databases")
+                        if isinstance(svc, PostgresService) and self._is_primary(name):
+                            # idempotent and cheap: also repairs a main database dropped by hand
                             await self._prepare_postgres(env, name, svc, srow)
+                        if isinstance(svc, PostgresService) and srow.info.get("fresh"):
+                            op.progress(f"{name}: migrations and seeds")
                             await self.provision_data(env, prof, op)
                             srow.info["fresh"] = False
                             self.state.upsert_service(srow)
@@ -114,12 +116,16 @@ class EnvLifecycle(WorkspaceBase):
             except Exception:
                 pass
 
+    def _is_primary(self, name: str) -> bool:
+        pg = self.config.postgres()
+        return pg is not None and pg[0] == name
+
     async def _prepare_postgres(self, env: str, name: str, svc: PostgresService, srow: ServiceRow) -> None:
-        """Create the main and extra databases and the configured extensions (idempotent)."""
+        """Create stackyard's admin database, the main and extra databases, the extensions (idempotent)."""
         ci = self.conninfo(env, database="postgres")
         async with await psycopg.AsyncConnection.connect(ci.url, autocommit=True) as c:
             have = {r[0] for r in await (await c.execute("SELECT datname FROM pg_database")).fetchall()}
-            for db in [svc.database, *svc.databases]:
+            for db in [ADMIN_DB, svc.database, *svc.databases]:
                 if db not in have:
                     await c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
         if svc.extensions:

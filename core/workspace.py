@@ -30,6 +30,7 @@ from .services.postgres import ConnInfo, conninfo, password_key
 from .state import EnvRow, OperationRow, StateStore
 
 DEFAULT_ENV = "dev"
+ADMIN_DB = "stackyard_admin"
 
 # Reconcilers finish or roll back an operation a crashed process left "running".
 # kind -> async fn(workspace, op) -> "done" | "rolled_back" | "failed"
@@ -235,8 +236,12 @@ class WorkspaceBase:
         return self.conninfo(env or default_env_name(), branch).url
 
     def admin_dsn(self, env: str) -> str:
-        """Superuser DSN to the maintenance database (CREATE/DROP DATABASE live here)."""
-        return self.conninfo(env, database="postgres").url
+        """Superuser DSN to stackyard's maintenance database (CREATE/DROP DATABASE run from here).
+
+        Not ``postgres``: Supabase projects use that as their main database (branch ``main``), and
+        a session cannot drop or rename the database it is connected to.
+        """
+        return self.conninfo(env, database=ADMIN_DB).url
 
     # cooperative hooks (feature mixins extend them and call super()) ------------------------
     async def provision_data(self, env: str, profile: Profile, op: Any) -> None:
