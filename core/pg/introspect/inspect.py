@@ -11,12 +11,14 @@ from core.errors import SQLError
 from core.pg.introspect import queries as q
 from core.pg.introspect import readers as rd
 from core.pg.introspect.ddl import grant_statements, literal
+from core.pg.introspect.extras import read_extras
 from core.pg.introspect.model import DbObject, Schema
 
 DEFAULT_EXCLUDED_SCHEMAS: tuple[str, ...] = ("pg_catalog", "information_schema")
 
 _COMMENTABLE_CATALOGS = {"pg_class", "pg_type", "pg_proc", "pg_namespace", "pg_constraint",
-                         "pg_trigger", "pg_policy", "pg_collation"}
+                         "pg_trigger", "pg_policy", "pg_collation", "pg_statistic_ext",
+                         "pg_rewrite", "pg_publication"}
 
 
 async def inspect_schema(
@@ -80,6 +82,7 @@ async def _read_all(cur, params: dict) -> Schema:
     rd.read_functions(s, idx, await _fetch(cur, q.FUNCTIONS, params))
     rd.read_triggers(s, idx, await _fetch(cur, q.TRIGGERS, params))
     rd.read_policies(s, idx, await _fetch(cur, q.POLICIES, params))
+    await read_extras(s, idx, lambda query: _fetch(cur, query, params))
     for r in await _fetch(cur, q.SCHEMA_ACLS, params):
         ident = idx.primary.get(("pg_namespace", r["oid"]))
         if ident:

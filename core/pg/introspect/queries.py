@@ -192,6 +192,9 @@ SELECT p.oid, format('%%I.%%I(%%s)', n.nspname, p.proname, oidvectortypes(p.proa
        {_acl('p.proacl', 'f', 'p.proowner')} AS acl
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'w') AND {_ns('n')} AND {_not_ext('pg_proc', 'p.oid')}
+  -- range and multirange constructors come with their type (pg_depend 'i')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'i')
 ORDER BY 2"""
 
 TRIGGERS = f"""

@@ -23,10 +23,11 @@ from core.pg.schemadiff.types import ALTERS, alter_generic
 
 # Kinds that hold no data of their own: re-created freely when something they use changes.
 REPLACEABLE = {"view", "materialized_view", "function", "procedure", "constraint", "index",
-               "trigger", "policy", "comment", "grant", "sequence_owner"}
+               "trigger", "policy", "comment", "grant", "sequence_owner", "statistics", "rule",
+               "publication_member"}
 # Dropping these loses data or breaks what other code relies on.
 DESTRUCTIVE_DROPS = {"schema", "extension", "collation", "enum", "domain", "composite_type",
-                     "sequence", "table"}
+                     "range_type", "sequence", "table"}
 _SWAP_SUFFIX = "__stackyard_old"
 
 

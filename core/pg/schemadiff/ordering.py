@@ -23,9 +23,10 @@ from core.pg.introspect.model import Schema
 from core.pg.schemadiff.changes import Change
 
 KIND_ORDER = [
-    "schema", "extension", "collation", "enum", "domain", "composite_type", "sequence",
-    "function", "procedure", "table", "sequence_owner", "constraint", "index", "view",
-    "materialized_view", "trigger", "policy", "comment", "grant",
+    "schema", "extension", "collation", "enum", "domain", "composite_type", "range_type",
+    "sequence", "function", "procedure", "table", "sequence_owner", "constraint", "index",
+    "statistics", "view", "materialized_view", "trigger", "rule", "policy", "publication",
+    "publication_member", "comment", "grant",
 ]
 _RANK = {k: i for i, k in enumerate(KIND_ORDER)}
 _STAGE = {"pre": 0, "drop": 1, "prealter": 1, "create": 2, "alter": 2, "copy": 2}

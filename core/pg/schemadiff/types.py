@@ -174,6 +174,16 @@ def alter_collation(a: DbObject, b: DbObject) -> Verdict:
     return SAME if a.definition == b.definition else SWAP
 
 
+def alter_publication(a: DbObject, b: DbObject) -> Verdict:
+    all_a, all_b = a.definition[0], b.definition[0]
+    if all_a != all_b:
+        return REPLACE
+    if a.detail == b.detail:
+        return SAME
+    return Verdict("alter", [_change(b, f"options of {b.identity}",
+                                     f"ALTER PUBLICATION {b.qname} SET ({b.detail})")])
+
+
 def alter_generic(a: DbObject, b: DbObject) -> Verdict:
     return SAME if a.definition == b.definition and a.create == b.create else REPLACE
 
@@ -185,6 +195,7 @@ ALTERS = {
     "composite_type": alter_composite,
     "extension": alter_extension,
     "collation": alter_collation,
+    "publication": alter_publication,
     "function": alter_function,
     "procedure": alter_function,
     "comment": alter_text,

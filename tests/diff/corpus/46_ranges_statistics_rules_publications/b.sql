@@ -1,0 +1,13 @@
+CREATE FUNCTION public.f8diff(float8, float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS 'SELECT $1 - $2';
+CREATE TYPE public.floatrange AS RANGE (subtype = float8, subtype_diff = public.f8diff);
+CREATE TABLE public.msg (id int, body text, room int, span public.floatrange);
+CREATE TABLE public.room (id int, name text);
+CREATE TABLE public.msg_log (id int);
+CREATE STATISTICS public.msg_stats (dependencies, mcv) ON id, room FROM public.msg;
+CREATE RULE msg_copy AS ON INSERT TO public.msg WHERE NEW.id > 0 DO ALSO INSERT INTO public.msg_log VALUES (NEW.id);
+COMMENT ON RULE msg_copy ON public.msg IS 'keeps a log';
+CREATE SCHEMA chat;
+CREATE TABLE chat.reaction (id int);
+CREATE PUBLICATION realtime FOR TABLE public.msg (id, body) WHERE (id > 0), public.room WITH (publish = 'insert, update');
+CREATE PUBLICATION chat_pub FOR TABLES IN SCHEMA chat;
+COMMENT ON PUBLICATION realtime IS 'what clients see live';
