@@ -12,6 +12,11 @@ from .options import env_option, resolve_env
 from .render import ago, until
 
 
+def _expires(ts: float | None) -> str:
+    """Like render.until, but a fresh `--ttl 2d` reads "in 2d", not "in 1d" (seconds already passed)."""
+    return until(ts + 60) if ts else until(ts)
+
+
 def _confirm(yes: bool, question: str) -> None:
     if yes:
         return
@@ -36,12 +41,12 @@ def tree_text(rows: list[dict]) -> str:
     for r in rows:
         mark = "*" if r["active"] else " "
         name = ("  " * r.get("depth", 0)) + ("@" if r["is_snapshot"] else "") + r["name"]
-        lines.append(f"{mark} {name:<34} {_size(r['size_bytes']):>9}  {ago(r['created_at']):<9} {until(r['expires_at'])}")
+        lines.append(f"{mark} {name:<34} {_size(r['size_bytes']):>9}  {ago(r['created_at']):<9} {_expires(r['expires_at'])}")
     return "\n".join(lines)
 
 
 def _created_text(r: dict, what: str) -> str:
-    ttl = f", expires {until(r['expires_at'])}" if r.get("expires_at") else ""
+    ttl = f", expires {_expires(r['expires_at'])}" if r.get("expires_at") else ""
     return (f"{what} {r['name']} created from {r['parent']} in {r['seconds']:.3f}s "
             f"(strategy {r['strategy']}, {_size(r['size_bytes'])}{ttl})" + ("; now active" if r.get("active") else ""))
 
