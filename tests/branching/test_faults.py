@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -152,3 +153,63 @@ def test_disk_full_gives_a_clean_error_and_no_half_database(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
         image.unlink(missing_ok=True)
         shutil.rmtree(mnt, ignore_errors=True)
+
+
+def _dead_pid() -> int:
+    import psutil
+
+    pid = 999_999
+    while psutil.pid_exists(pid):
+        pid -= 1
+    return pid
+
+
+def _journal_running(p, kind: str, target: str, detail: dict) -> None:
+    """Record an operation as if a process that has since died had been running it."""
+    import socket
+
+    async def add(ws):
+        with ws.state.tx() as db:
+            db.execute("INSERT INTO operations(env, kind, target, status, pid, host, started_at, detail)"
+                       " VALUES (?,?,?,?,?,?,?,?)", (p.env, kind, target, "running", _dead_pid(),
+                                                     socket.gethostname(), time.time(), json.dumps(detail)))
+
+    p.run(add)
+
+
+def test_reset_interrupted_between_drop_and_rename_is_finished_on_the_next_run(seeded):
+    seeded.run(lambda ws: ws.branch_create("dev", "feat"))
+    seeded.sql("feat", "INSERT INTO items VALUES (777, 'reset copy')")
+    # the state a kill -9 leaves after "drop branch" and before "rename copy": only the scratch copy exists,
+    # and the parent is still blocked for --terminate
+    seeded.admin("CREATE DATABASE sy_tmp_crashed TEMPLATE app__feat")
+    seeded.admin("DROP DATABASE app__feat")
+    seeded.admin("ALTER DATABASE app WITH ALLOW_CONNECTIONS false")
+    _journal_running(seeded, "branch.reset", "feat", {"database": "app__feat", "temp": "sy_tmp_crashed",
+                                                       "source": "app", "terminate": True, "app": "x"})
+    ops = seeded.run(lambda ws: _ops(ws))
+    assert ("branch.reset", "done") in ops
+    assert "sy_tmp_crashed" not in seeded.databases() and "app__feat" in seeded.databases()
+    assert seeded.sql("feat", "SELECT name FROM items WHERE id = 777") == [("reset copy",)]
+    assert seeded.admin("SELECT datallowconn FROM pg_database WHERE datname = 'app'") == [(True,)]
+    comment = seeded.admin("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'app__feat'")
+    assert json.loads(comment[0][0])["branch"] == "feat"
+
+
+def test_delete_interrupted_midway_is_finished_on_the_next_run(seeded):
+    seeded.run(lambda ws: ws.branch_create("dev", "a", switch=True))
+    seeded.run(lambda ws: ws.branch_create("dev", "b", parent="a"))
+    seeded.admin("DROP DATABASE app__b")  # the cascade had dropped b, then the process died
+    _journal_running(seeded, "branch.delete", "a", {"databases": {"b": "app__b", "a": "app__a"}, "switch_to": "main"})
+    ops = seeded.run(lambda ws: _ops(ws))
+    assert ("branch.delete", "done") in ops
+    assert seeded.branch_rows() == {} and not {"app__a", "app__b"} & seeded.databases()
+    assert seeded.run(lambda ws: _async_value(ws.state.get_env("dev").active_branch)) == "main"
+
+
+async def _ops(ws):
+    return [(o.kind, o.status) for o in ws.state.recent_ops("dev", 5)]
+
+
+async def _async_value(v):
+    return v
