@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
+from pathlib import Path
+
 import pytest
 import pytest_asyncio
 
@@ -11,14 +15,17 @@ from core.errors import StackyardError
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def workspace(tmp_path_factory):
+async def workspace():
     """A project in a temp dir whose ``dev`` environment is up (real PG 18); destroyed afterwards.
 
     Shared by a module's tests (bringing an env up costs seconds); each test leaves ``dev`` running.
     """
     from core.api import Workspace
 
-    project = tmp_path_factory.mktemp("tui") / "shop"
+    # Not under pytest's tmp dir: a concurrent pytest run resets /tmp/pytest-of-<user> to 0700,
+    # which locks out the unprivileged user the embedded Postgres runs as.
+    root = Path(tempfile.mkdtemp(prefix="stackyard-tui-"))
+    project = root / "shop"
     project.mkdir()
     async with Workspace.open(project, lock_timeout=30) as ws:
         await ws.up("dev")
@@ -30,6 +37,7 @@ async def workspace(tmp_path_factory):
                     await ws.destroy(env)
                 except StackyardError:
                     pass
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ class LogsPane(Vertical):
         self.env: str | None = None
         self._filter_text = ""
         self._find_text = ""
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield SearchInput(placeholder="", id="log-search", classes="-hidden")
@@ -81,7 +82,10 @@ class LogsPane(Vertical):
     # status bar --------------------------------------------------------------------------------
     @on(LogView.StatusChanged)
     def show_status(self, event: LogView.StatusChanged) -> None:
-        self.query_one("#log-status", Static).update(format_status(event.status))
+        text = format_status(event.status)
+        if text != self._status_text:  # one row, always: no layout pass needed
+            self._status_text = text
+            self.query_one("#log-status", Static).update(text, layout=False)
 
     # requests from the view ------------------------------------------------------------------
     @on(LogView.Requested)

@@ -67,7 +67,11 @@ class LogView(ScrollView, can_focus=True):
         self.cursor: int | None = None  # absolute line number (see LogModel)
         self.anchor: int | None = None
         self._rows: list[int] = []  # wrap mode: first row of each shown line (prefix sums)
-        self._cache: LRUCache[int, Strip] = LRUCache(2048)
+        self._cache: LRUCache[int, Strip] = LRUCache(2048)  # absolute line -> full coloured strip
+        # (absolute, part, scroll_x, width, mark) -> the row as drawn: a repaint while following
+        # shifts every row, but only the new lines need rendering.
+        self._rows_cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._base_style: Style | None = None
         self._styles: dict[str, Style] | None = None
         self._auto_scrolling = False
         self.render_count = 0  # rows rendered (the benchmark reads it)
@@ -79,7 +83,12 @@ class LogView(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
+        self._base_style = None
+        self._clear_caches()
+
+    def _clear_caches(self) -> None:
         self._cache.clear()
+        self._rows_cache.clear()
 
     def clear(self) -> None:
         """Forget every line (a new environment was selected)."""
@@ -87,7 +96,7 @@ class LogView(ScrollView, can_focus=True):
         self.model.clear()
         self.cursor = self.anchor = None
         self.following, self.pending = True, 0
-        self._cache.clear()
+        self._clear_caches()
         self._resize(follow=True)
         self._post_status()
 
@@ -102,7 +111,7 @@ class LogView(ScrollView, can_focus=True):
         self.model.rebuild()
         if self.cursor is not None and self.cursor < self.model.base:
             self.cursor = self.anchor = None
-        self._cache.clear()
+        self._clear_caches()
         self._resize(follow=self.following)
         if self.cursor is not None and not self.following:
             self._scroll_to_pos(self.model.pos_of(self.cursor))
@@ -117,7 +126,7 @@ class LogView(ScrollView, can_focus=True):
         self.inbox.clear()
         added, removed, new_service = self.model.add(batch)
         if new_service:
-            self._cache.clear()
+            self._clear_caches()
         if self.cursor is not None and self.cursor < self.model.base:
             self.cursor = self.anchor = None
         if not self.following:
@@ -158,7 +167,7 @@ class LogView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.wrap:
-            self._cache.clear()
+            self._clear_caches()
             self._resize(follow=self.following)
 
     # user scrolling pauses follow -----------------------------------------------------------
@@ -200,12 +209,22 @@ class LogView(ScrollView, can_focus=True):
         self.render_count += 1
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        base_style = self.rich_style
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        base_style = self._base_style
         located = self._locate(scroll_y + y)
         if located is None:
             return Strip.blank(width, base_style)
         pos, part = located
         absolute = self.model.abs_at(pos)
+        marked = self._marked()
+        mark = None
+        if marked is not None and marked[0] <= absolute <= marked[1]:
+            mark = "cursor" if absolute == self.cursor else "selected"
+        key = (absolute, part, 0 if self.wrap else scroll_x, width, mark)
+        row = self._rows_cache.get(key)
+        if row is not None:
+            return row
         strip = self._strip(absolute)
         if self.wrap:
             cuts = list(range(width, strip.cell_length, width))
@@ -214,10 +233,9 @@ class LogView(ScrollView, can_focus=True):
             strip = strip.extend_cell_length(width, base_style)
         else:
             strip = strip.crop_extend(scroll_x, scroll_x + width, base_style)
-        marked = self._marked()
-        if marked is not None and marked[0] <= absolute <= marked[1]:
-            which = "cursor" if absolute == self.cursor else "selected"
-            strip = Strip(Segment.apply_style(strip, post_style=self._style_map()[which]), strip.cell_length)
+        if mark is not None:
+            strip = Strip(Segment.apply_style(strip, post_style=self._style_map()[mark]), strip.cell_length)
+        self._rows_cache[key] = strip
         return strip
 
     def _marked(self) -> tuple[int, int] | None:
@@ -233,7 +251,7 @@ class LogView(ScrollView, can_focus=True):
 
     def set_find(self, pattern: re.Pattern[str] | None) -> None:
         self.find = pattern
-        self._cache.clear()
+        self._clear_caches()
         self.refresh()
         self._post_status()
 
@@ -338,7 +356,7 @@ class LogView(ScrollView, can_focus=True):
 
     def action_toggle_wrap(self) -> None:
         self.wrap = not self.wrap
-        self._cache.clear()
+        self._clear_caches()
         self._resize(follow=self.following)
         if self.cursor is not None:
             self._scroll_to_pos(self.model.pos_of(self.cursor))
@@ -346,7 +364,7 @@ class LogView(ScrollView, can_focus=True):
 
     def action_toggle_timestamps(self) -> None:
         self.timestamps = not self.timestamps
-        self._cache.clear()
+        self._clear_caches()
         self._resize(follow=self.following)
         self._post_status()
 
