@@ -314,7 +314,16 @@ def _fill_deferred(conn: psycopg.Connection, plan: TablePlan, seed: int, progres
     _prepare_refs(conn, plan, deferred)
     sets, arrays, cols = [], [ctids], []
     for f in deferred:
-        values = f.gen.draw(len(ctids))
+        ref = ref_of(f.gen)
+        if ref is not None and tuple(f.columns) in plan.table.uniques:  # one-to-one: no repeats
+            if len(ctids) > len(ref.values or ()):
+                raise UsageError(
+                    f"cannot give {len(ctids)} rows of {plan.table.display} distinct "
+                    f"{', '.join(f.columns)}: {ref.table.removeprefix('public.')} has only "
+                    f"{len(ref.values or ())} row(s)", hint="generate fewer rows or more parents")
+            values = ref.rng.sample(ref.values, len(ctids))
+        else:
+            values = f.gen.draw(len(ctids))
         if f.deferred_null_fraction:
             r = derive_rng(seed, plan.table.key, *f.columns, "deferred-nulls").random
             values = [None if r() < f.deferred_null_fraction else v for v in values]
