@@ -167,3 +167,62 @@ def test_config_change_recreates_container_keeps_volume_and_limits_apply(make_pr
                 await ws.destroy("dev")
 
     _run(go())
+
+
+APP_SERVER = """
+import http.server, os, pathlib
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(MESSAGE.encode())
+    def log_message(self, *a): pass
+MESSAGE = pathlib.Path('/app/src/message.txt').read_text()  # read at start: a restart picks up changes
+http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()
+"""
+
+
+def test_hot_reload_restarts_a_docker_app_with_mounted_code(make_project):
+    root = make_project("""
+    web:
+      kind: app
+      image: "{app}"
+      command: ["python3", "/app/src/server.py"]
+      mounts: {"./src": /app/src}
+      watch: [src]
+      probe: {type: http, path: /}
+    """)
+    (root / "src").mkdir()
+    (root / "src" / "server.py").write_text(APP_SERVER)
+    (root / "src" / "message.txt").write_text("v1")
+
+    async def get(port: int) -> str:
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(b"GET / HTTP/1.0\r\n\r\n")
+        data = await r.read()
+        w.close()
+        return data.split(b"\r\n\r\n", 1)[1].decode()
+
+    async def go():
+        from core.services.app_watch import watch
+
+        async with Workspace.open(root) as ws:
+            st = await ws.up("dev", wait=True)
+            port = st["services"][0]["port"]
+            started = (await ws.status("dev"))["services"][0]["pid"]
+            try:
+                assert await get(port) == "v1"
+                health = await ws.health("dev")
+                assert health["services"][0]["kind"] == "http" and health["healthy"]
+                events = watch(ws, "dev", debounce_ms=50)
+                task = asyncio.ensure_future(events.__anext__())
+                await asyncio.sleep(0.5)
+                (root / "src" / "message.txt").write_text("v2")
+                ev = await asyncio.wait_for(task, 60)
+                await events.aclose()
+                assert ev["service"] == "web"
+                st = await ws.status("dev")
+                assert st["services"][0]["state"] == "running" and st["services"][0]["pid"] != started
+                assert await get(port) == "v2"
+            finally:
+                await ws.destroy("dev")
+
+    _run(go())
