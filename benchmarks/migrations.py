@@ -4,7 +4,8 @@ Usage: /work/venv/bin/python benchmarks/migrations.py [--files 200] [--runs 3]
 
 Each run uses a fresh database on a throwaway PG 18 server (fsync off, like the tests). The
 baseline runs the same statements file by file in one transaction each, with no splitting,
-lock, history or checksums; the ratio is the engine's overhead. Median of ``--runs``.
+lock, history or checksums (sync and async psycopg); the ratios are the engine's overhead.
+Median of ``--runs``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,15 @@ def baseline_apply(dsn: str, d: Path) -> None:
                     c.execute(s.text)
 
 
+async def baseline_apply_async(dsn: str, d: Path) -> None:
+    """The same loop on psycopg's async connection (the engine's driver)."""
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as c:
+        for p in sorted(d.glob("*.sql")):
+            async with c.transaction():
+                for s in split_sql(p.read_text()):
+                    await c.execute(s.text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=200)
@@ -84,7 +94,7 @@ def main() -> None:
         mdir = root / "migrations"
         mdir.mkdir()
         make_migrations(mdir, args.files)
-        engine_s, base_s, status_s = [], [], []
+        engine_s, base_s, abase_s, status_s = [], [], [], []
         for _ in range(args.runs):
             dsn = base + create_db(base + "postgres")
             t0 = time.perf_counter()
@@ -99,11 +109,18 @@ def main() -> None:
             t0 = time.perf_counter()
             baseline_apply(dsn, mdir)
             base_s.append(time.perf_counter() - t0)
+            dsn = base + create_db(base + "postgres")
+            t0 = time.perf_counter()
+            asyncio.run(baseline_apply_async(dsn, mdir))
+            abase_s.append(time.perf_counter() - t0)
         e, b, st = statistics.median(engine_s), statistics.median(base_s), statistics.median(status_s)
+        ab = statistics.median(abase_s)
         print(f"migrations: {args.files} files, median of {args.runs} runs, PG {bins.version}")
         print(f"  engine up:      {e:.3f} s  ({e / args.files * 1000:.2f} ms/file)")
         print(f"  bare psycopg:   {b:.3f} s  ({b / args.files * 1000:.2f} ms/file)")
-        print(f"  overhead ratio: {e / b:.2f}x (lock, history rows, checksums, session reset)")
+        print(f"  bare async:     {ab:.3f} s  ({ab / args.files * 1000:.2f} ms/file)")
+        print(f"  engine / bare psycopg: {e / b:.2f}x; engine / bare async: {e / ab:.2f}x "
+              "(lock, history rows, checksums, session reset)")
         print(f"  status of {args.files}: {st * 1000:.1f} ms")
     finally:
         cluster.stop(bins, root / "data")

@@ -18,10 +18,20 @@ import time
 from dataclasses import dataclass, field
 
 import psycopg
+from psycopg import sql
 
 from ...errors import ConflictError, SQLError
 from . import history
-from .executor import SqlPlan, apply_sql_in_transaction, plan_statements, reset_session, run_standalone
+from .executor import (
+    SqlPlan,
+    apply_sql_in_transaction,
+    plan_statements,
+    reset_session,
+    reset_session_sql,
+    rollback_quietly,
+    run_standalone,
+    run_statement,
+)
 from .files import MigrationFile, Section
 from .history import HistoryRow
 
@@ -66,6 +76,34 @@ def _strip_loc(e: SQLError) -> str:
     return e.message[len(loc):] if e.message.startswith(loc) else e.message
 
 
+async def _apply_in_one_transaction(
+    conn: psycopg.AsyncConnection, mf: MigrationFile, plan: SqlPlan, texts: list[str], switches_role: bool,
+    elapsed, reset: sql.Composable,
+) -> None:
+    """The common case: session reset + BEGIN in one round trip, the statements, then the history
+    rows + COMMIT in one round trip — as few round trips as a bare loop, and all-or-nothing."""
+    await conn.execute(sql.Composed([reset, sql.SQL("; BEGIN")]))
+    try:
+        for s in plan.transactional:
+            await run_statement(conn, s, str(mf.path))
+        # RESET ROLE: the history belongs to the migration user, not to a role the file switched to
+        closing = sql.Composed([
+            sql.SQL("RESET ROLE; " if switches_role else ""),
+            history.applied_sql(version=mf.version, name=mf.name, statements=texts, checksum=mf.checksum,
+                                duration_ms=elapsed()),
+            sql.SQL("; COMMIT"),
+        ])
+        try:
+            await conn.execute(closing)
+        except psycopg.Error as e:
+            raise SQLError(f"recording {mf.version} in the migration history failed: "
+                           f"{e.diag.message_primary or str(e).strip()}", path=str(mf.path),
+                           sqlstate=e.sqlstate) from None
+    except BaseException:
+        await rollback_quietly(conn)
+        raise
+
+
 async def apply_migration(
     conn: psycopg.AsyncConnection,
     mf: MigrationFile,
@@ -82,11 +120,16 @@ async def apply_migration(
     texts = [s.text for s in plan.all_run()]
     switches_role = any(s.words[:1] == ("SET",) and "ROLE" in s.words[:3] for s in plan.transactional)
     t0 = time.perf_counter()
-    await reset_session(conn, lock_timeout=lock_timeout, statement_timeout=statement_timeout)
 
     def elapsed() -> float:
         return round((time.perf_counter() - t0) * 1000, 3)
 
+    if (row is None or row.state != "partial") and not plan.standalone:
+        await _apply_in_one_transaction(conn, mf, plan, texts, switches_role, elapsed,
+                                        reset_session_sql(lock_timeout=lock_timeout, statement_timeout=statement_timeout))
+        result.duration_ms = elapsed()
+        return result
+    await reset_session(conn, lock_timeout=lock_timeout, statement_timeout=statement_timeout)
     start = 0
     if row is not None and row.state == "partial":
         if row.tx_checksum != plan.tx_checksum:
@@ -96,16 +139,6 @@ async def apply_migration(
                 f"{mf.version} --status reverted`, or restore the file",
             )
         start, result.resumed = row.nontx_done, True
-    elif not plan.standalone:
-        async def write_history(c: psycopg.AsyncConnection) -> None:
-            if switches_role:
-                await c.execute("RESET ROLE")  # history belongs to the migration user, not the role set
-            await history.record_applied(c, version=mf.version, name=mf.name, statements=texts,
-                                         checksum=mf.checksum, duration_ms=elapsed())
-
-        await apply_sql_in_transaction(conn, plan.transactional, path=str(mf.path), before_commit=write_history)
-        result.duration_ms = elapsed()
-        return result
     else:
         async def mark_partial(c: psycopg.AsyncConnection) -> None:
             await history.record_partial(c, version=mf.version, name=mf.name, checksum=mf.checksum,

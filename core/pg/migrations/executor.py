@@ -60,12 +60,25 @@ async def reset_session(
     conn: psycopg.AsyncConnection, *, lock_timeout: float | None = None, statement_timeout: float | None = None
 ) -> None:
     """Undo SETs left by the previous file (as the Supabase CLI does), then apply our timeouts."""
-    query = sql.SQL("RESET ALL")
-    if lock_timeout is not None or statement_timeout is not None:
-        # one round trip: values are our own numbers, quoted as literals all the same
-        query = sql.SQL("RESET ALL; SET lock_timeout = {}; SET statement_timeout = {}").format(
-            sql.Literal(_ms(lock_timeout)), sql.Literal(_ms(statement_timeout)))
-    await conn.execute(query)
+    await conn.execute(reset_session_sql(lock_timeout=lock_timeout, statement_timeout=statement_timeout))
+
+
+def reset_session_sql(*, lock_timeout: float | None = None, statement_timeout: float | None = None) -> sql.Composable:
+    """``RESET ALL`` plus our timeouts as one simple query (one round trip)."""
+    if lock_timeout is None and statement_timeout is None:
+        return sql.SQL("RESET ALL")
+    # values are our own numbers, quoted as literals all the same
+    return sql.SQL("RESET ALL; SET lock_timeout = {}; SET statement_timeout = {}").format(
+        sql.Literal(_ms(lock_timeout)), sql.Literal(_ms(statement_timeout)))
+
+
+async def rollback_quietly(conn: psycopg.AsyncConnection) -> None:
+    """End a manually begun transaction after a failure (the original error is what matters)."""
+    try:
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            await conn.execute("ROLLBACK")
+    except psycopg.Error:
+        pass
 
 
 def sql_error(e: psycopg.Error, stmt: Statement, path: str | None, *, prefix: str = "") -> SQLError:

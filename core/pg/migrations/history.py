@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 
 from ... import __version__
 
@@ -107,6 +108,26 @@ async def record_applied(
         " stackyard_version = EXCLUDED.stackyard_version, state = 'applied', nontx_done = 0, tx_checksum = NULL",
         {"v": version, "n": name, "s": statements, "c": checksum, "ms": duration_ms, "sv": __version__},
     )
+
+
+def applied_sql(*, version: str, name: str, statements: list[str], checksum: str, duration_ms: float | None
+                ) -> sql.Composed:
+    """The same two rows as :func:`record_applied`, as one literal statement for a simple query
+    (so it can travel with COMMIT in one round trip)."""
+    array = sql.SQL("ARRAY[{}]::text[]").format(sql.SQL(", ").join(sql.Literal(t) for t in statements))
+    return sql.SQL(
+        "WITH supabase AS ("
+        " INSERT INTO supabase_migrations.schema_migrations (version, name, statements) VALUES ({v}, {n}, {s})"
+        " ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, statements = EXCLUDED.statements"
+        " RETURNING version)"
+        " INSERT INTO supabase_migrations.stackyard_migrations"
+        " (version, name, checksum, duration_ms, stackyard_version, state, nontx_done, tx_checksum)"
+        " VALUES ({v}, {n}, {c}, {ms}, {sv}, 'applied', 0, NULL)"
+        " ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum,"
+        " applied_at = now(), duration_ms = EXCLUDED.duration_ms, applied_by = current_user,"
+        " stackyard_version = EXCLUDED.stackyard_version, state = 'applied', nontx_done = 0, tx_checksum = NULL"
+    ).format(v=sql.Literal(version), n=sql.Literal(name), s=array, c=sql.Literal(checksum),
+             ms=sql.Literal(duration_ms), sv=sql.Literal(__version__))
 
 
 async def record_partial(
