@@ -135,6 +135,9 @@ def _add_comments(s: Schema, idx: rd.CatalogIndex, rows: list[dict]) -> None:
 
 def _add_grants(s: Schema, idx: rd.CatalogIndex) -> None:
     for ident, entries in idx.acls.items():
+        if ident.startswith("column "):
+            _add_column_grants(s, ident.removeprefix("column "), entries)
+            continue
         obj = s.objects[ident]
         # GRANT has no VIEW keyword: views and materialized views are granted as tables.
         ref = obj.sql_ref.replace("MATERIALIZED VIEW ", "TABLE ", 1).replace("VIEW ", "TABLE ", 1)
@@ -147,3 +150,34 @@ def _add_grants(s: Schema, idx: rd.CatalogIndex) -> None:
                            grant_statements(ref, grantee, privs),
                            [f"REVOKE ALL ON {ref} FROM {grantee}"],
                            parent=ident, deps={ident}, sql_ref=ref))
+
+
+def _add_column_grants(s: Schema, column: str, entries: list[list[str]]) -> None:
+    """Column privileges: `GRANT SELECT (c) ON TABLE t TO role`, one object per grantee."""
+    table_q, col = column.rsplit(".", 1) if '"' not in column else _split_column(column)
+    table = f"table {table_q}"
+    by_grantee: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for grantee, privilege, grantable in entries:
+        by_grantee[grantee].append((privilege, grantable == "true"))
+    for grantee, privs in by_grantee.items():
+        privs.sort()
+        sql = [f"GRANT {p} ({col}) ON TABLE {table_q} TO {grantee}"
+               + (" WITH GRANT OPTION" if g else "") for p, g in privs]
+        s.add(DbObject("grant", f"grant to {grantee} on COLUMN {column}", column, tuple(privs),
+                       sql, [f"REVOKE ALL ({col}) ON TABLE {table_q} FROM {grantee}"],
+                       parent=table, deps={table}, sql_ref=f"COLUMN {column}"))
+
+
+def _split_column(column: str) -> tuple[str, str]:
+    """Split 'schema.table.column' where parts may be quoted (and contain dots)."""
+    parts, cur, quoted = [], "", False
+    for ch in column:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "." and not quoted:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return ".".join(parts[:-1]), parts[-1]

@@ -140,7 +140,12 @@ SELECT a.attrelid, quote_ident(a.attname) AS name, format_type(a.atttypid, a.att
        pg_get_expr(ad.adbin, ad.adrelid) AS expr, a.attgenerated, a.attidentity,
        a.attislocal, a.attinhcount,
        nn.conname, nn.conislocal, nn.connoinherit, nn.convalidated,
-       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+       ARRAY(SELECT ARRAY[CASE WHEN x.grantee = 0 THEN 'PUBLIC'
+                          ELSE quote_ident(pg_get_userbyid(x.grantee)) END,
+                          x.privilege_type, x.is_grantable::text]
+             FROM aclexplode(a.attacl) x
+             WHERE x.grantee <> c.relowner ORDER BY 1) AS acl
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')
 JOIN pg_namespace n ON n.oid = c.relnamespace

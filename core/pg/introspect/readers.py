@@ -154,6 +154,8 @@ def read_tables(s: Schema, idx: CatalogIndex, rows: list[Row], columns: list[Row
             col.not_null = NotNull(c["conname"], c["conislocal"], c["connoinherit"],
                                    c["convalidated"])
         t.columns[col.name] = col
+        if c["acl"]:
+            idx.acls[f"column {t.qname}.{col.name}"] = c["acl"]
     for t in tables.values():
         s.objects[f"table {t.qname}"].create = ddl.create_table(t)
 

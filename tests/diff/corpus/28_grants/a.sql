@@ -3,3 +3,4 @@ CREATE TABLE api.thing (id int, secret text);
 GRANT SELECT, INSERT ON api.thing TO diff_writer;
 CREATE SEQUENCE api.thing_seq;
 CREATE FUNCTION api.ping() RETURNS text LANGUAGE sql AS $$ SELECT 'pong' $$;
+GRANT SELECT (secret) ON api.thing TO diff_reader;

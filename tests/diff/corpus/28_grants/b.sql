@@ -14,3 +14,4 @@ CREATE VIEW api.thing_view AS SELECT id FROM api.thing;
 GRANT SELECT ON api.thing_view TO diff_reader;
 CREATE MATERIALIZED VIEW api.thing_count AS SELECT count(*) AS n FROM api.thing;
 GRANT SELECT ON api.thing_count TO diff_writer;
+GRANT UPDATE (secret), INSERT (id, secret) ON api.thing TO diff_reader;
