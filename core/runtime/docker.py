@@ -234,9 +234,10 @@ class DockerRuntime(Runtime):
         """Until the service answers its probe; a container that exits first fails with its last log lines."""
         deadline = time.monotonic() + timeout
         last: ProbeResult | None = None
+        restarts = container.attrs.get("RestartCount", 0)  # restarts before this wait are history
         while True:
             st = await self._call("inspecting a container", dc.container_state, container)
-            if not st.get("Running") or st.get("Restarting") or container.attrs.get("RestartCount", 0) > 0:
+            if not st.get("Running") or st.get("Restarting") or container.attrs.get("RestartCount", 0) > restarts:
                 tail = await asyncio.to_thread(dc.tail_text, container)
                 code = st.get("ExitCode")
                 await self._call("stopping a failed container", container.stop, timeout=2)
