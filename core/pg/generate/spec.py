@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,14 +207,17 @@ def _column_spec(path: str, name: str, gdoc: Any, parent: _MarkedDict) -> Column
     return ColumnSpec(name, kind, arg, options, key_mark, arg_mark)
 
 
-_FAKER = Faker()
+@functools.lru_cache(maxsize=1)
+def _faker() -> Faker:
+    """One Faker to check provider names against (built on first use: it takes ~0.1 s)."""
+    return Faker()
 
 
 def _check_generator(kind: str, arg: Any, options: dict, mark: Mark, name: str) -> None:
     """Shape checks that need no database."""
     if kind == "faker":
-        if not isinstance(arg, str) or arg.startswith("_") or not callable(getattr(_FAKER, arg, None)):
-            close = difflib.get_close_matches(str(arg), dir(_FAKER), n=3)
+        if not isinstance(arg, str) or arg.startswith("_") or not callable(getattr(_faker(), arg, None)):
+            close = difflib.get_close_matches(str(arg), dir(_faker()), n=3)
             raise mark.error(
                 f"column {name!r}: unknown Faker provider {arg!r}",
                 ("did you mean " + " or ".join(close) + "?") if close
