@@ -14,7 +14,7 @@ from psycopg import sql
 
 from ..config.models import parse_duration
 from ..envfile import write_env_file
-from ..errors import ConflictError, NotFoundError, UnreachableError, UsageError
+from ..errors import ConflictError, NotFoundError, StackyardError, UnreachableError, UsageError
 from ..events import OperationScope
 from ..names import validate_name
 from ..workspace import WorkspaceBase
@@ -186,5 +186,5 @@ class BranchBase(WorkspaceBase):
             async with self._admin(env, reuse=False) as conn:  # no env lock here: a connection of its own
                 cur = await conn.execute("SELECT datname, pg_database_size(oid) FROM pg_database")
                 return {n: int(s) for n, s in await cur.fetchall()}
-        except (UnreachableError, psycopg.Error):
+        except (StackyardError, psycopg.Error):  # not running, or no postgres service yet: sizes unknown
             return {}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from ..errors import SQLError, StackyardError, UsageError
+from ..errors import ConflictError, SQLError, StackyardError, UsageError
 from .base import BranchBase, app_name_for
 from .copy import drop_database
 from .models import MAIN, temp_database_name
@@ -56,6 +56,15 @@ async def version_applied(dsn: str, version: str | None) -> bool:
             return await cur.fetchone() is not None
     except psycopg.Error:
         return False
+
+
+async def pending_migrations(dsn: str, migrations_dir: Path) -> list[str]:
+    """Migration files not (fully) applied to the database at ``dsn``."""
+    from ..pg.migrations import MigrationEngine, MigrationState
+
+    statuses = await MigrationEngine(dsn, migrations_dir).status()
+    return [Path(s.path).name if s.path else s.version for s in statuses
+            if s.state in (MigrationState.PENDING, MigrationState.PARTIAL)]
 
 
 async def _apply_plain(dsn: str, path: Path) -> None:
@@ -113,6 +122,13 @@ class BranchMergeOps(BranchBase):
                 raise UsageError("a branch cannot be merged into itself")
             src_dsn = self.conninfo(env, database=src.database).url
             tgt_dsn = self.conninfo(env, database=target.database).url
+            pending = await pending_migrations(tgt_dsn, self.migrations_dir)
+            if pending:
+                # the diff would repeat them in the merge file, and they would fail when applied later
+                raise ConflictError(
+                    f"{target.name!r} has migrations that are not applied yet: {', '.join(pending[:5])}"
+                    + (f" (and {len(pending) - 5} more)" if len(pending) > 5 else ""),
+                    hint=f"apply them to {target.name} first (`stackyard migration up`), then merge what is left")
             diff = await diff_databases(tgt_dsn, src_dsn, exclude_schemas=_excluded(), bus=self.bus)
             base = {"env": env, "branch": name, "into": target.name, "changes": diff.to_dict(),
                     "dry_run": dry_run}

@@ -121,3 +121,18 @@ def test_cli_branch_commands_json_and_exit_codes(seeded):
     assert [s["name"] for s in json.loads(res.stdout)] == ["s1"]
     res = sy("branch", "delete", "feat", "--yes", "--json")
     assert res.exit_code == 0 and json.loads(res.stdout)["switched_to"] == "main"
+
+
+def test_merge_refuses_while_the_target_has_pending_migrations(seeded):
+    from core.errors import ConflictError
+
+    seeded.run(lambda ws: ws.branch_create("dev", "feat"))
+    mig = seeded.root / "supabase" / "migrations"
+    mig.mkdir(parents=True, exist_ok=True)
+    (mig / "20200101000000_add_notes.sql").write_text("CREATE TABLE notes (id int PRIMARY KEY);\n")
+    seeded.sql("feat", "CREATE TABLE notes (id int PRIMARY KEY)")  # applied on the branch only
+    with pytest.raises(ConflictError, match="20200101000000_add_notes.sql") as e:
+        seeded.run(lambda ws: ws.branch_merge("dev", "feat"))
+    assert "migration up" in e.value.hint
+    assert _migrations(seeded) == ["20200101000000_add_notes.sql"]
+    assert seeded.sql("main", "SELECT to_regclass('notes')") == [(None,)]
