@@ -159,3 +159,20 @@ def test_unknown_locale_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as e:
         gen("postgresql://nobody@127.0.0.1:1/none", spec)
     assert (e.value.line, e.value.col) == (1, 9) and "xx_XX" in e.value.message
+
+
+def test_failed_bulk_load_keeps_parked_constraints_and_indexes(pg_db):
+    run_sql(pg_db, """
+        CREATE TABLE trips (id serial PRIMARY KEY, title text NOT NULL);
+        CREATE TABLE legs (id serial PRIMARY KEY, trip_id int NOT NULL REFERENCES trips,
+                           starts date NOT NULL, ends date NOT NULL,
+                           CONSTRAINT legs_order CHECK (ends >= starts));
+        CREATE INDEX legs_trip ON legs (trip_id);
+    """)
+    catalog = ("SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = 'legs'::regclass), "
+               "(SELECT count(*) FROM pg_indexes WHERE tablename = 'legs')")
+    before = query(pg_db, catalog)
+    with pytest.raises(UsageError):
+        gen(pg_db, None, rows=6000)  # large enough to park FKs and indexes first
+    assert query(pg_db, catalog) == before == [(3, 2)]
+    assert query(pg_db, "SELECT count(*) FROM trips") == [(0,)]
