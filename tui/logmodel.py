@@ -16,6 +16,8 @@ from .logformat import LineFilter
 
 @dataclass(frozen=True)
 class LogStatus:
+    """What the bar under the logs shows."""
+
     following: bool
     pending: int
     shown: int
@@ -112,3 +114,13 @@ class LogModel:
                 self._view_start = 0
         self.max_width = max(self.max_width, *(min(len(l.text), 2001) for l in fresh[-500:]))
         return added, max(0, before + added - self.shown_count()), new_service
+
+    def row_starts(self, width: int, prefix: int) -> list[int]:
+        """Wrap mode: the first screen row of each shown line, plus the total row count at the end."""
+        rows, total = [], 0
+        for pos in range(self.shown_count()):
+            rows.append(total)
+            n = prefix + min(len(self.line_at(pos).text), 2001)
+            total += max(1, -(-n // width))
+        rows.append(total)
+        return rows

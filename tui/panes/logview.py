@@ -52,8 +52,7 @@ class LogView(ScrollView, can_focus=True):
 
         def __init__(self, what: str, line: LogLine | None = None) -> None:
             super().__init__()
-            self.what = what
-            self.line = line
+            self.what, self.line = what, line
 
     def __init__(self, limit: int = 10_000, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -137,7 +136,8 @@ class LogView(ScrollView, can_focus=True):
     def _resize(self, *, follow: bool, removed_rows: int = 0) -> None:
         width = self.model.max_width + self.model.service_width + 14
         if self.wrap:
-            self._rows = self._row_starts()
+            prefix = self.model.service_width + 1 + (13 if self.timestamps else 0)
+            self._rows = self.model.row_starts(max(1, self.scrollable_content_region.width), prefix)
             height = self._rows[-1] if self._rows else 0
             width = 0
         else:
@@ -153,17 +153,6 @@ class LogView(ScrollView, can_focus=True):
         finally:
             self._auto_scrolling = False
         self.refresh()
-
-    def _row_starts(self) -> list[int]:
-        width = max(1, self.scrollable_content_region.width)
-        prefix = self.model.service_width + 1 + (13 if self.timestamps else 0)
-        rows, total = [], 0
-        for pos in range(self.shown_count()):
-            rows.append(total)
-            n = prefix + min(len(self.model.line_at(pos).text), 2001)
-            total += max(1, -(-n // width))
-        rows.append(total)
-        return rows
 
     def on_resize(self) -> None:
         if self.wrap:
@@ -389,9 +378,7 @@ class LogView(ScrollView, can_focus=True):
         self.post_message(self.Requested("save"))
 
     def action_show_line(self) -> None:
-        lines = self.selected_lines()
-        if self.cursor is not None:
-            lines = [self.model.line(self.cursor)]
+        lines = [self.model.line(self.cursor)] if self.cursor is not None else self.selected_lines()
         if lines:
             self.post_message(self.Requested("line", lines[-1]))
 
