@@ -248,3 +248,33 @@ def test_gc_dry_run_lists_orphans_then_removes_them(make_project, docker_client)
 
     _run(go())
     assert labelled(docker_client, root) == []
+
+
+@pytest.mark.docker
+def test_ctrl_c_during_up_tears_down_what_started(make_project, docker_client):
+    root = make_project("""
+    cache: {kind: redis, image: "{redis}"}
+    hang: {kind: app, image: "{app}", command: "sleep 600", depends_on: [cache]}
+    """)
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "-C", str(root), "up", "--wait"], cwd=REPO,
+                            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        f = {"label": [f"dev.stackyard.root={root.resolve()}", "dev.stackyard.service=hang"]}
+        while not docker_client.containers.list(filters=f):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the hanging container never appeared"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert labelled(docker_client, root) == []  # rolled back by the interrupted run itself, no gc
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            return ws.state.get_env("dev")
+
+    assert _run(go()) is None
