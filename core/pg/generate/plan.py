@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 
-from core.errors import ConfigError, UsageError
+from core.errors import UsageError
 
 from .generators import (
     ChoicesGen, ConstantGen, DateRangeGen, DateTimeRangeGen, FakerGen, FloatRangeGen, Generator,
@@ -283,7 +283,3 @@ def order_plans(plans: list[TablePlan]) -> list[TablePlan]:
         deferred = {c for f in p.fields if f.deferred for c in f.columns}
         p.unique_sets = [u for u in p.unique_sets if not deferred.intersection(u)]
     return ordered
-
-
-def config_error_for(mark: Mark | None, message: str, hint: str | None = None) -> Exception:
-    return mark.error(message, hint) if mark else ConfigError(message, hint=hint)
