@@ -20,20 +20,18 @@ from .config.profiles import Profile
 from .errors import StackyardError
 from .workspace import WorkspaceBase
 
-SUPABASE_MANAGED = ("auth", "storage", "realtime", "extensions", "graphql", "graphql_public", "vault",
-                    "pgsodium", "supabase_functions", "net", "cron", "_realtime", "pgbouncer", "_analytics")
 
 
 class DataOps(WorkspaceBase):
     # -- building blocks ----------------------------------------------------------------------
     def migration_engine(self, dsn: str, env: str | None = None):
-        from .pg.migrations import MigrationEngine
+        from .pg.migrations import SUPABASE_MANAGED_SCHEMAS, MigrationEngine
 
         cfg = self.config.migrations
         return MigrationEngine(
             dsn, self.migrations_dir, bus=self.bus, env=env, lock_timeout=cfg.lock_timeout,
             statement_timeout=cfg.statement_timeout, lock_wait=self.lock_timeout if self.lock_timeout is not None else 30.0,
-            managed_schemas=SUPABASE_MANAGED if self.config.supabase else (),
+            managed_schemas=SUPABASE_MANAGED_SCHEMAS if self.config.supabase else (),
             prepare_scratch=self._supabase_bootstrap if self.config.supabase else None,
         )
 
