@@ -86,17 +86,17 @@ def copy_rows(
     stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.schema, table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    # Whole columns at once: repeated values (references, choices) are formatted only once.
-    texts = [format_column(c) for c in column_values]
     with conn.cursor().copy(stmt) as copy:
         for start in range(0, n, CHUNK_ROWS):
-            end = start + CHUNK_ROWS
+            # Formatting chunk by chunk lets the server parse one chunk while we format the next.
+            chunk = [c[start : start + CHUNK_ROWS] for c in column_values]
+            texts = [format_column(c) for c in chunk]
             if all(t is not None for t in texts):
-                copy.write("\n".join(map("\t".join, zip(*(t[start:end] for t in texts)))) + "\n")
+                copy.write("\n".join(map("\t".join, zip(*texts))) + "\n")
             else:
-                for row in zip(*(c[start:end] for c in column_values)):
+                for row in zip(*chunk):
                     copy.write_row(row)
-            on_progress(min(end, n))
+            on_progress(min(start + CHUNK_ROWS, n))
 
 
 _FKS_OF = """
