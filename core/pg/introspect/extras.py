@@ -1,4 +1,5 @@
-"""Less common kinds: range types, extended statistics, rules and publications.
+"""Less common kinds: range types, extended statistics, rules, publications and default
+privileges.
 
 Publications matter for Supabase projects (realtime publishes tables through
 `supabase_realtime`): adding a table to a publication is a schema change worth merging.
@@ -42,6 +43,22 @@ SELECT r.oid, r.ev_class, quote_ident(r.rulename) AS name, pg_get_ruledef(r.oid)
 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE r.rulename <> '_RETURN' AND {_ns('n')} ORDER BY r.ev_class, r.rulename"""
+
+DEFAULT_ACLS = """
+SELECT quote_ident(pg_get_userbyid(d.defaclrole)) AS role, d.defaclobjtype AS objtype,
+       CASE WHEN d.defaclnamespace = 0 THEN NULL ELSE quote_ident(n.nspname) END AS schema,
+       ARRAY(SELECT ARRAY[CASE WHEN x.grantee = 0 THEN 'PUBLIC'
+                          ELSE quote_ident(pg_get_userbyid(x.grantee)) END,
+                          x.privilege_type, x.is_grantable::text]
+             FROM aclexplode(d.defaclacl) x WHERE x.grantee <> d.defaclrole ORDER BY 1) AS acl
+FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+WHERE d.defaclnamespace = 0 OR (n.nspname <> ALL(%(exclude)s)
+      AND (%(include)s::text[] IS NULL OR n.nspname = ANY(%(include)s)))
+ORDER BY 1, 2, 3"""
+
+_DEFACL_KINDS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}
+# Without an entry of its own a role's new functions and types are usable by PUBLIC.
+_PUBLIC_BY_DEFAULT = {"f": "EXECUTE", "T": "USAGE"}
 
 PUBLICATIONS = """
 SELECT p.oid, quote_ident(p.pubname) AS q, p.puballtables, p.pubinsert, p.pubupdate,
@@ -137,6 +154,34 @@ def read_publications(s: Schema, idx: CatalogIndex, pubs: list[Row], tables: lis
                        parent=pub.identity, deps={pub.identity, nsp}))
 
 
+def read_default_privileges(s: Schema, rows: list[Row]) -> None:
+    """ALTER DEFAULT PRIVILEGES, one object per (role, schema, object kind, grantee)."""
+    for r in rows:
+        kind = _DEFACL_KINDS.get(r["objtype"])
+        if kind is None:
+            continue
+        scope = f"FOR ROLE {r['role']}" + (f" IN SCHEMA {r['schema']}" if r["schema"] else "")
+        head = f"ALTER DEFAULT PRIVILEGES {scope}"
+        where = f"default privileges {scope.lower()} on {kind.lower()}"
+        schema = f"schema {r['schema']}" if r["schema"] else None  # gone with its schema
+        tie = {"parent": schema, "deps": {schema} if schema else set()}
+        grants: dict[str, list[tuple[str, bool]]] = {}
+        for grantee, privilege, grantable in r["acl"]:
+            grants.setdefault(grantee, []).append((privilege, grantable == "true"))
+        for grantee, privs in grants.items():
+            privs.sort()
+            sql = [f"{head} GRANT {p} ON {kind} TO {grantee}" + (" WITH GRANT OPTION" if g else "")
+                   for p, g in privs]
+            s.add(DbObject("default_privilege", f"{where} to {grantee}", scope, tuple(privs), sql,
+                           [f"{head} REVOKE ALL ON {kind} FROM {grantee}"], **tie))
+        public = _PUBLIC_BY_DEFAULT.get(r["objtype"])
+        if public and not r["schema"] and "PUBLIC" not in grants:
+            # A global entry replaces the built-in default: PUBLIC's right was revoked.
+            s.add(DbObject("default_privilege", f"{where}: {public} revoked from PUBLIC", scope,
+                           public, [f"{head} REVOKE {public} ON {kind} FROM PUBLIC"],
+                           [f"{head} GRANT {public} ON {kind} TO PUBLIC"]))
+
+
 async def read_extras(s: Schema, idx: CatalogIndex, fetch) -> None:
     """Run the queries above through `fetch(query)` and add their objects to `s`."""
     read_ranges(s, idx, await fetch(RANGES))
@@ -144,3 +189,4 @@ async def read_extras(s: Schema, idx: CatalogIndex, fetch) -> None:
     read_rules(s, idx, await fetch(RULES))
     read_publications(s, idx, await fetch(PUBLICATIONS), await fetch(PUBLICATION_TABLES),
                       await fetch(PUBLICATION_SCHEMAS))
+    read_default_privileges(s, await fetch(DEFAULT_ACLS))

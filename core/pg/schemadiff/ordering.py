@@ -26,7 +26,7 @@ KIND_ORDER = [
     "schema", "extension", "collation", "enum", "domain", "composite_type", "range_type",
     "sequence", "function", "procedure", "table", "sequence_owner", "constraint", "index",
     "statistics", "view", "materialized_view", "trigger", "rule", "policy", "publication",
-    "publication_member", "comment", "grant",
+    "publication_member", "comment", "grant", "default_privilege",
 ]
 _RANK = {k: i for i, k in enumerate(KIND_ORDER)}
 _STAGE = {"pre": 0, "drop": 1, "prealter": 1, "create": 2, "alter": 2, "copy": 2}

@@ -200,4 +200,5 @@ ALTERS = {
     "procedure": alter_function,
     "comment": alter_text,
     "grant": alter_text,
+    "default_privilege": alter_text,
 }
