@@ -65,9 +65,13 @@ class BranchMaintainOps(BranchBase):
                         await drop_database(conn, row.database)
                         await rename_database(conn, tmp, row.database)
                     except BaseException:
-                        if not await database_exists(conn, row.database) and await database_exists(conn, tmp):
-                            await rename_database(conn, tmp, row.database)  # keep the name alive
-                        await drop_database(conn, tmp)
+                        try:
+                            if not await database_exists(conn, row.database) and await database_exists(conn, tmp):
+                                await rename_database(conn, tmp, row.database)  # keep the name alive
+                            await drop_database(conn, tmp)
+                        except Exception as cleanup:  # keep the original error; say what is left
+                            self.bus.warning(f"could not clean up after the failed reset of {name!r}: {cleanup}; "
+                                             f"scratch database {tmp} may be left (gc-safe to drop)")
                         raise
                     await set_comment(conn, row.database, row.comment())
         return self._describe(row, active=self.state.get_env(env).active_branch,

@@ -91,6 +91,18 @@ async def terminate_sessions(conn: psycopg.AsyncConnection, database: str, *, ti
     return int(n)
 
 
+async def _settled(conn: psycopg.AsyncConnection, database: str, others: list[dict], *,
+                   grace: float = 1.0) -> list[dict]:
+    """Sessions that are still there after ``grace`` seconds: a backend lingers in pg_stat_activity for a
+    moment after its client closed (our own diff or status connections, just before a copy)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while others and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+        others = await sessions_on(conn, database)
+    return others
+
+
 @asynccontextmanager
 async def exclusive_source(conn: psycopg.AsyncConnection, branch: str, database: str, *,
                            terminate: bool, sessions: list[dict] | None = None) -> AsyncIterator[list[dict]]:
@@ -103,6 +115,7 @@ async def exclusive_source(conn: psycopg.AsyncConnection, branch: str, database:
     """
     others = sessions if sessions is not None else await sessions_on(conn, database)
     if not terminate:
+        others = await _settled(conn, database, others)
         if others:
             raise sessions_conflict(branch, database, others)
         yield []
