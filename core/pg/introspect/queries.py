@@ -71,7 +71,7 @@ SELECT t.oid, t.typarray, t.typrelid, format('%%I.%%I', n.nspname, t.typname) AS
        CASE WHEN t.typtype = 'd' AND t.typcollation <> 0 AND t.typcollation <>
             (SELECT b.typcollation FROM pg_type b WHERE b.oid = t.typbasetype)
             THEN {_COLL.format(oid='t.typcollation')} END AS collation,
-       t.typdefault, t.typnotnull,
+       t.typdefault, t.typnotnull, {_acl('t.typacl', 'T', 't.typowner')} AS acl,
        ARRAY(SELECT ARRAY[quote_ident(c.conname), pg_get_constraintdef(c.oid)]
              FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c'
              ORDER BY c.conname) AS checks,

@@ -93,7 +93,10 @@ def read_types(s: Schema, idx: CatalogIndex, rows: list[Row]) -> None:
             d = CompositeType(q, {a[0]: (a[1], a[2]) for a in r["attributes"]})
             kind, create, ref = "composite_type", ddl.create_composite(d), f"TYPE {q}"
         drop = f"DROP {'DOMAIN' if t == 'd' else 'TYPE'} {q}"
+        if not any(a[0] == "PUBLIC" for a in r["acl"]):
+            create = [*create, f"REVOKE ALL ON {ref} FROM PUBLIC"]  # new types: PUBLIC USAGE
         o = s.add(DbObject(kind, f"type {q}", q, d, create, [drop], sql_ref=ref, detail=d))
+        idx.acls[o.identity] = r["acl"]
         o.name_parts = (r["schema"], r["name"])  # for the rename-then-swap replacement
         idx.own("pg_type", r["oid"], o.identity)
         idx.alias("pg_type", r["typarray"], o.identity)

@@ -15,3 +15,8 @@ GRANT SELECT ON api.thing_view TO diff_reader;
 CREATE MATERIALIZED VIEW api.thing_count AS SELECT count(*) AS n FROM api.thing;
 GRANT SELECT ON api.thing_count TO diff_writer;
 GRANT UPDATE (secret), INSERT (id, secret) ON api.thing TO diff_reader;
+CREATE TYPE api.kind AS ENUM ('a', 'b');
+REVOKE USAGE ON TYPE api.kind FROM PUBLIC;
+GRANT USAGE ON TYPE api.kind TO diff_reader;
+CREATE DOMAIN api.amount AS numeric(12,2);
+REVOKE ALL ON DOMAIN api.amount FROM PUBLIC;
