@@ -193,7 +193,7 @@ def summarize(result: Any) -> str:
                 return f"{len(value) if isinstance(value, list) else value} {key}"
         return ", ".join(f"{k}={v}" for k, v in list(result.items())[:3]) or "done"
     if isinstance(result, list):
-        return f"{len(result)} done"
+        return f"{len(result)} applied" if result else "nothing pending"
     return "done"
 
 

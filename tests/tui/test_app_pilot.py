@@ -116,6 +116,21 @@ async def test_destroy_asks_first_and_cancel_keeps_everything(workspace):
         assert app.error_log == []
 
 
+async def test_run_migrations_from_the_keyboard(workspace):
+    workspace.migrations_dir.mkdir(parents=True, exist_ok=True)
+    (workspace.migrations_dir / "20260101000000_tui_customers.sql").write_text(
+        "CREATE TABLE tui_customers (id bigint PRIMARY KEY, email text NOT NULL);\n")
+    app = make_app(workspace)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.error_log == []
+        assert "migrations: 1 applied" in screen_text(app)
+    with psycopg.connect(await workspace.database_url("dev")) as c:
+        assert c.execute("SELECT to_regclass('public.tui_customers') IS NOT NULL").fetchone()[0]
+
+
 async def test_copy_database_url(workspace):
     app = make_app(workspace)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -149,7 +149,7 @@ async def test_find_moves_between_matches_and_highlights():
         await pilot.press("N")
         assert view.cursor == 20
         match_style = view._style_map()["match"]
-        segments = list(view._strip(20))
+        segments = view._segments(20)
         assert any(seg.text == "deadlock" and seg.style and match_style.bgcolor == seg.style.bgcolor
                    for seg in segments)
 

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.worker import Worker
 from textual.widgets import DataTable, Static
@@ -105,6 +106,9 @@ def summary(report: dict) -> str:
     bad = [s["service"] for s in health["services"] if not s["ok"]]
     head = "[$success]all services healthy[/]" if health["healthy"] else (
         "[$error]unhealthy: " + ", ".join(bad) + "[/]" if bad else "[$warning]no services[/]")
+    for s in health["services"]:
+        if not s["ok"] and s.get("error"):  # the table's error column is off-screen on narrow terminals
+            head += f"\n[$error]{escape(s['service'])}[/]: {escape(s['error'])}"
     branches = report.get("branches")
     if branches:
         sizes = " · ".join(f"{b['name']} {human_size(b.get('size_bytes'))}" for b in branches)

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from core.logs import LogLine
 
 from ..actions import bindings_for
-from ..logformat import SERVICE_COLOURS, LineFilter, line_text, render_line
+from ..logformat import SERVICE_COLOURS, LineFilter, line_segments, line_text, render_line
 from ..logmodel import LogModel, LogStatus
 
 FLUSH_SECONDS = 0.05
@@ -66,7 +66,7 @@ class LogView(ScrollView, can_focus=True):
         self.cursor: int | None = None  # absolute line number (see LogModel)
         self.anchor: int | None = None
         self._rows: list[int] = []  # wrap mode: first row of each shown line (prefix sums)
-        self._cache: LRUCache[int, Strip] = LRUCache(2048)  # absolute line -> full coloured strip
+        self._cache: LRUCache[int, list[Segment]] = LRUCache(2048)  # absolute line -> its segments
         # (absolute, part, scroll_x, width, mark) -> the row as drawn: a repaint while following
         # shifts every row, but only the new lines need rendering.
         self._rows_cache: LRUCache[tuple, Strip] = LRUCache(1024)
@@ -176,14 +176,19 @@ class LogView(ScrollView, can_focus=True):
             self._styles = {c: self.get_component_rich_style(f"logview--{c}", partial=True) for c in _COMPONENTS}
         return self._styles
 
-    def _strip(self, absolute: int) -> Strip:
-        strip = self._cache.get(absolute)
-        if strip is None:
-            text = render_line(self.model.line(absolute), timestamps=self.timestamps,
-                               service_width=self.model.service_width, styles=self._style_map(), find=self.find)
-            strip = Strip(text.render(self.app.console), text.cell_len)
-            self._cache[absolute] = strip
-        return strip
+    def _segments(self, absolute: int) -> list[Segment]:
+        """A whole line as segments (cached; Strips are only built for the rows drawn)."""
+        segments = self._cache.get(absolute)
+        if segments is None:
+            line, width, styles = self.model.line(absolute), self.model.service_width, self._style_map()
+            segments = None if self.find else line_segments(line, timestamps=self.timestamps,
+                                                            service_width=width, styles=styles)
+            if segments is None:
+                text = render_line(line, timestamps=self.timestamps, service_width=width, styles=styles,
+                                   find=self.find)
+                segments = list(text.render(self.app.console))
+            self._cache[absolute] = segments
+        return segments
 
     def _locate(self, row: int) -> tuple[int, int] | None:
         """(shown position, wrapped part) of a virtual row."""
@@ -214,14 +219,17 @@ class LogView(ScrollView, can_focus=True):
         row = self._rows_cache.get(key)
         if row is not None:
             return row
-        strip = self._strip(absolute)
-        if self.wrap:
+        segments = self._segments(absolute)
+        if not self.wrap and scroll_x == 0:
+            strip = Strip(Segment.adjust_line_length(segments, width, base_style, pad=True), width)
+        elif self.wrap:
+            strip = Strip(segments)
             cuts = list(range(width, strip.cell_length, width))
             pieces = strip.divide(cuts) if cuts else [strip]
             strip = pieces[part] if part < len(pieces) else Strip.blank(width)
             strip = strip.extend_cell_length(width, base_style)
         else:
-            strip = strip.crop_extend(scroll_x, scroll_x + width, base_style)
+            strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, base_style)
         if mark is not None:
             strip = Strip(Segment.apply_style(strip, post_style=self._style_map()[mark]), strip.cell_length)
         self._rows_cache[key] = strip
@@ -365,17 +373,9 @@ class LogView(ScrollView, can_focus=True):
         self.app.copy_to_clipboard("\n".join(self.plain(l) for l in lines) + "\n")
         self.notify(f"copied {len(lines)} line{'s' * (len(lines) != 1)}")
 
-    def action_open_filter(self) -> None:
-        self.post_message(self.Requested("filter"))
-
-    def action_open_find(self) -> None:
-        self.post_message(self.Requested("find"))
-
-    def action_choose_services(self) -> None:
-        self.post_message(self.Requested("services"))
-
-    def action_save_logs(self) -> None:
-        self.post_message(self.Requested("save"))
+    def action_request(self, what: str) -> None:
+        """Ask the pane for a dialog or bar: filter, find, services, save."""
+        self.post_message(self.Requested(what))
 
     def action_show_line(self) -> None:
         lines = [self.model.line(self.cursor)] if self.cursor is not None else self.selected_lines()
