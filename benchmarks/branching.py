@@ -114,7 +114,7 @@ async def bench_fs(label: str, base: Path, sizes: list[str], repeat: int) -> lis
                     nbytes = (await (await c.execute("SELECT pg_database_size('app')")).fetchone())[0]
                 row = {"fs": label, "size": size, "bytes": nbytes, "create": [], "create_core": [], "raw_same": [],
                        "raw_wal_log": [], "reset": [], "delete": []}
-                n = repeat if size == "100MB" else max(2, repeat - 1)
+                n = repeat
                 for i in range(n):
                     if i % 2:  # alternate which goes first
                         row["raw_same"].append(await raw_copy(admin, BranchStrategy(row["strategy"])))
