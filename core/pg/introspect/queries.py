@@ -193,7 +193,7 @@ ORDER BY 3"""
 FUNCTIONS = f"""
 SELECT p.oid, format('%%I.%%I(%%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)) AS q,
        p.prokind, pg_get_functiondef(p.oid) AS def, pg_get_function_arguments(p.oid) AS args,
-       pg_get_function_result(p.oid) AS result,
+       pg_get_function_result(p.oid) AS result, p.prosqlbody IS NOT NULL AS sql_body,
        {_acl('p.proacl', 'f', 'p.proowner')} AS acl
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'w') AND {_ns('n')} AND {_not_ext('pg_proc', 'p.oid')}

@@ -231,7 +231,8 @@ def read_functions(s: Schema, idx: CatalogIndex, rows: list[Row]) -> None:
             # New functions are executable by PUBLIC; the target revoked that.
             create.append(f"REVOKE ALL ON {word} {q} FROM PUBLIC")
         o = s.add(DbObject(kind, f"{kind} {q}", q, r["def"].strip(), create, [f"DROP {word} {q}"],
-                           sql_ref=f"{word} {q}", detail=(r["args"], r["result"], r["prokind"])))
+                           sql_ref=f"{word} {q}",
+                           detail=(r["args"], r["result"], r["prokind"], r["sql_body"])))
         idx.own("pg_proc", r["oid"], o.identity)
         idx.acls[o.identity] = r["acl"]
 

@@ -37,6 +37,14 @@ def _label(o: DbObject) -> str:
     return o.identity
 
 
+def _reads_columns(o: DbObject) -> bool:
+    """Objects PostgreSQL ties to a table's columns: they block ALTER TYPE and DROP COLUMN."""
+    if o.kind in ("view", "materialized_view"):
+        return True
+    # SQL-standard bodies (BEGIN ATOMIC / RETURN) are parsed at creation and record columns.
+    return o.kind in ("function", "procedure") and bool(o.detail and o.detail[3])
+
+
 class _Planner:
     def __init__(self, source: Schema, target: Schema):
         self.source, self.target = source, target
@@ -116,8 +124,7 @@ class _Planner:
                     self.alters.pop(y, None)
                     work.append((y, False))
                     continue
-                if kind not in REPLACEABLE or (only_views and kind not in (
-                        "view", "materialized_view")):
+                if kind not in REPLACEABLE or (only_views and not _reads_columns(self.src[y])):
                     continue
                 self.replaced[y] = f"it depends on {x}, which changes"
                 self.alters.pop(y, None)
