@@ -8,6 +8,7 @@ through one router (:meth:`StackyardApp.report_worker_state`) to a notification.
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +251,7 @@ def main(project_dir: Path | None = None) -> None:
 
     try:
         ws = Workspace.open(project_dir)
-    except StackyardError as e:
-        raise SystemExit(f"stackyard: {e.message}" + (f"\nhint: {e.hint}" if e.hint else "")) from None
+    except StackyardError as e:  # before the screen is taken over: plain stderr and the documented code
+        print(f"stackyard: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), file=sys.stderr)
+        raise SystemExit(int(e.exit_code)) from None
     StackyardApp(ws, owns_workspace=True).run()
