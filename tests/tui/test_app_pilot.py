@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, OptionList
 
 from tui.app import StackyardApp
+from tui.messages import CoreEvent
 from tui.panes.branches import BranchesTree
 from tui.panes.logs import LogsPane
 from tui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -71,7 +72,8 @@ async def _switch_envs(app) -> None:
 
 async def test_down_then_up_from_the_keyboard(workspace):
     app = make_app(workspace)
-    async with app.run_test(size=(100, 30)) as pilot:
+    seen: list = []
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
         await settle(pilot)
         await pilot.press("1", "d")
         await settle(pilot)
@@ -82,6 +84,10 @@ async def test_down_then_up_from_the_keyboard(workspace):
         assert (await workspace.status("dev"))["state"] == "running"
         assert app.status["state"] == "running"
         assert app.error_log == []
+    # progress came from the core's event bus, as typed messages
+    kinds = [(type(m.event).__name__, getattr(m.event, "kind", None)) for m in seen if isinstance(m, CoreEvent)]
+    assert ("OperationStarted", "down") in kinds and ("OperationFinished", "up") in kinds
+    assert app.query_one("#operation").has_class("-idle")  # nothing left running
 
 
 async def test_failing_action_is_routed_to_an_error_notification(workspace):
