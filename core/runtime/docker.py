@@ -329,6 +329,13 @@ class DockerRuntime(Runtime):
             s["precpu_stats"] = {"cpu_usage": {"total_usage": prev[0]}, "system_cpu_usage": prev[1]}
         return stats_from(s, container.attrs.get("State", {}).get("StartedAt"))
 
+    async def container_health(self, env: EnvContext, row: ServiceRow) -> tuple[str | None, str]:
+        """The Docker HEALTHCHECK status (healthy, starting, unhealthy or None) and its last output."""
+        container = await self._container(env, row.name)
+        health = ((container.attrs.get("State") or {}).get("Health") or {}) if container is not None else {}
+        log = health.get("Log") or []
+        return health.get("Status"), (log[-1].get("Output") or "").strip()[-200:] if log else ""
+
     async def exec_probe(self, row: ServiceRow, command: list[str], timeout: float = 5.0) -> ProbeResult:
         """Run the probe command inside the service's container; healthy on exit 0."""
         client = await self.client()

@@ -106,6 +106,14 @@ async def probe(ws, env: str, row: ServiceRow, timeout: float = 5.0) -> ProbeRes
     svc = ws.config.services.get(row.name)
     result = await probe_row(row, svc, secret_of(row, ws.read_secrets(env)), timeout)
     if result is not None:
+        rt = ws.runtime(row.runtime)
+        if result.ok and hasattr(rt, "container_health"):  # the image's own HEALTHCHECK must agree
+            status, output = await rt.container_health(ws.context(ws.require_env(env)), row)
+            if status:
+                result.details["docker_health"] = status
+            if status == "unhealthy":
+                result.ok, result.latency_ms = False, None
+                result.error = f"docker HEALTHCHECK fails: {output or 'no output'}"
         return result
     ptype, opts = probe_spec(row, svc)
     rt = ws.runtime(row.runtime)

@@ -278,3 +278,30 @@ def test_ctrl_c_during_up_tears_down_what_started(make_project, docker_client):
             return ws.state.get_env("dev")
 
     assert _run(go()) is None
+
+
+@pytest.mark.docker
+def test_failing_docker_healthcheck_makes_the_service_unhealthy(make_project):
+    # redis answers our probe, but the image's HEALTHCHECK (redis-cli with a wrong password) fails
+    root = make_project("""
+    cache: {kind: redis, image: "{redis}", env: {REDISCLI_AUTH: wrong}, healthcheck: {interval: 0.2, timeout: 0.5}}
+    """)
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            await ws.up("dev")
+            try:
+                deadline = time.monotonic() + 60
+                while True:
+                    report = await ws.health("dev")
+                    probe = report["services"][0]
+                    if probe["details"].get("docker_health") == "unhealthy" or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.3)
+                assert not report["healthy"] and "HEALTHCHECK" in probe["error"], report
+                st = await ws.status("dev")
+                assert st["services"][0]["state"] == "unhealthy" and st["state"] == "degraded"
+            finally:
+                await ws.destroy("dev")
+
+    _run(go())
