@@ -8,6 +8,7 @@ through one router (:meth:`StackyardApp.report_worker_state`) to a notification.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -62,7 +64,7 @@ class StackyardApp(CommandsMixin, App[None]):
         self.branches: list[dict] | None = None
         self.status: dict | None = None
         self.error_log: list[str] = []  # every error the router showed (newest last)
-        self._operations: dict[int, str] = {}
+        self._operations: dict[int, tuple[str, str]] = {}  # op id -> (what, latest progress)
         self._unsubscribe = None
 
     def compose(self) -> ComposeResult:
@@ -159,11 +161,10 @@ class StackyardApp(CommandsMixin, App[None]):
     def show_core_event(self, message: CoreEvent) -> None:
         event: Event = message.event
         if isinstance(event, OperationStarted):
-            self._operations[event.op_id] = " ".join(filter(None, [event.kind, event.env, event.target]))
+            self._operations[event.op_id] = (" ".join(filter(None, [event.kind, event.env, event.target])), "")
         elif isinstance(event, OperationProgress) and event.op_id in self._operations:
-            head = self._operations[event.op_id].split(":")[0]
             count = f" ({event.done:g}/{event.total:g}{event.unit and ' ' + event.unit})" if event.total else ""
-            self._operations[event.op_id] = f"{head}: {event.message}{count}"
+            self._operations[event.op_id] = (self._operations[event.op_id][0], f": {event.message}{count}")
         elif isinstance(event, OperationFinished):
             self._operations.pop(event.op_id, None)
         elif isinstance(event, CoreMessage):
@@ -173,7 +174,7 @@ class StackyardApp(CommandsMixin, App[None]):
             self.refresh_env()
             return
         bar = self.query_one("#operation", Static)
-        bar.update("  ".join(f"⟳ {text}" for text in self._operations.values()))
+        bar.update(Content("  ".join(f"⟳ {head}{now}" for head, now in self._operations.values())))
         bar.set_class(not self._operations, "-idle")
 
     # the one error router --------------------------------------------------------------------
@@ -250,8 +251,15 @@ def main(project_dir: Path | None = None) -> None:
     from core.api import Workspace
 
     try:
+        log_limit = int(os.environ.get("STACKYARD_TUI_LOG_LINES", "10000"))
+    except ValueError:
+        log_limit = 0
+    if log_limit < 100:
+        print("stackyard: STACKYARD_TUI_LOG_LINES must be a whole number >= 100", file=sys.stderr)
+        raise SystemExit(2)
+    try:
         ws = Workspace.open(project_dir)
     except StackyardError as e:  # before the screen is taken over: plain stderr and the documented code
         print(f"stackyard: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), file=sys.stderr)
         raise SystemExit(int(e.exit_code)) from None
-    StackyardApp(ws, owns_workspace=True).run()
+    StackyardApp(ws, owns_workspace=True, log_limit=log_limit).run()

@@ -84,10 +84,10 @@ async def test_down_then_up_from_the_keyboard(workspace):
         assert (await workspace.status("dev"))["state"] == "running"
         assert app.status["state"] == "running"
         assert app.error_log == []
+        assert app.query_one("#operation").has_class("-idle")  # nothing left running
     # progress came from the core's event bus, as typed messages
     kinds = [(type(m.event).__name__, getattr(m.event, "kind", None)) for m in seen if isinstance(m, CoreEvent)]
     assert ("OperationStarted", "down") in kinds and ("OperationFinished", "up") in kinds
-    assert app.query_one("#operation").has_class("-idle")  # nothing left running
 
 
 async def test_failing_action_is_routed_to_an_error_notification(workspace):

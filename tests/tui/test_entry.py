@@ -15,3 +15,12 @@ def test_broken_config_is_reported_on_stderr_with_the_usage_exit_code(tmp_path, 
     err = capsys.readouterr().err
     assert "stackyard.yaml:2:1" in err and "invalid YAML" in err
     assert not (tmp_path / ".stackyard").exists()  # nothing was created for a project that failed to load
+
+
+def test_log_buffer_size_must_be_sane(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("STACKYARD_TUI_LOG_LINES", "ten")
+    with pytest.raises(SystemExit) as exc:
+        main(project_dir=tmp_path)
+    assert exc.value.code == 2
+    assert "STACKYARD_TUI_LOG_LINES" in capsys.readouterr().err
+    assert not (tmp_path / ".stackyard").exists()

@@ -36,7 +36,6 @@ class HealthPane(Vertical):
         self.interval = interval
         self.env: str | None = None
         self._ws: Any = None
-        self.rounds = 0  # completed probe rounds (tests wait on it)
 
     def compose(self) -> ComposeResult:
         table: DataTable = DataTable(id="health-table", cursor_type="row", zebra_stripes=True)
@@ -72,7 +71,6 @@ class HealthPane(Vertical):
     def show_report(self, event: Loaded) -> None:
         if event.env != self.env:
             return  # a late answer for an environment no longer shown
-        self.rounds += 1
         table = self.query_one(DataTable)
         table.clear()
         colours = self.app.get_css_variables()

@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.worker import Worker
 from textual.widgets import Input, Static
 
@@ -31,7 +32,7 @@ class SearchInput(Input):
     mode = "filter"
 
     def action_clear(self) -> None:
-        self.value = ""
+        self.value = ""  # posts Changed first: the pane drops the filter, then hides the bar
         self.post_message(self.Submitted(self, ""))
 
 
@@ -132,8 +133,6 @@ class LogsPane(Vertical):
         if bar.has_class("-invalid"):
             self.notify(str(bar.tooltip), severity="error")
             return
-        if not event.value:
-            self.search_changed(Input.Changed(bar, ""))
         bar.add_class("-hidden")
         self.view.focus()
         if bar.mode == "find" and event.value:
@@ -174,13 +173,13 @@ def format_status(st: LogStatus) -> str:
              f"[b]⏸ paused[/] {st.pending:,} new line{'s' * (st.pending != 1)} (G)"]
     parts.append(f"{st.shown:,}/{st.buffered:,} lines" if st.filter or st.hidden_services else f"{st.buffered:,} lines")
     if st.filter:
-        parts.append(f"filter {st.filter}")
+        parts.append(f"filter {escape(st.filter)}")
     if st.find:
-        parts.append(f"find /{st.find}/")
+        parts.append(f"find /{escape(st.find)}/")
     if st.hidden_services:
-        parts.append("hidden: " + ", ".join(st.hidden_services))
+        parts.append("hidden: " + escape(", ".join(st.hidden_services)))
     if st.wrap:
         parts.append("wrap")
     if st.timestamps:
         parts.append("time")
-    return " │ ".join(p.replace("[", "\\[") if p.startswith(("filter", "find", "hidden")) else p for p in parts)
+    return " │ ".join(parts)
