@@ -32,6 +32,16 @@ def app_name_for(pid: int) -> str:
     return f"{APP_NAME} {pid}"
 
 
+async def _alive(conn: psycopg.AsyncConnection) -> bool:
+    if conn.closed or conn.broken or conn.info.transaction_status != 0:
+        return False
+    try:
+        await conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
 class BranchBase(WorkspaceBase):
     @asynccontextmanager
     async def _admin(self, env: str, *, reuse: bool = True) -> AsyncIterator[psycopg.AsyncConnection]:
@@ -43,8 +53,8 @@ class BranchBase(WorkspaceBase):
         cache: dict = self.__dict__.setdefault("_branch_admin_conns", {})
         key = (env, self.admin_dsn(env))
         conn = cache.pop(key, None) if reuse else None
-        if conn is not None and (conn.closed or conn.broken or conn.info.transaction_status != 0):
-            await conn.close()
+        if conn is not None and not await _alive(conn):
+            await conn.close()  # the server restarted (down/up) or the session was ended
             conn = None
         if conn is None:
             try:

@@ -202,3 +202,14 @@ def test_database_settings_owner_and_grants_follow_the_copy(seeded):
         seeded.admin("REASSIGN OWNED BY app_reader TO postgres")
         seeded.admin("DROP OWNED BY app_reader")
         seeded.admin("DROP ROLE app_reader")
+
+
+def test_a_long_lived_workspace_reconnects_after_the_server_restarts(seeded):
+    async def go(ws):  # one Workspace, as the TUI keeps: its admin connection dies with the server
+        await ws.branch_create("dev", "before")
+        await ws.down("dev")
+        await ws.up("dev")
+        return await ws.branch_create("dev", "after", parent="before")
+
+    r = seeded.run(go)
+    assert r["parent"] == "before" and seeded.sql("after", "SELECT count(*) FROM items") == [(100,)]
