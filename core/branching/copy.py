@@ -40,6 +40,7 @@ class BranchStrategy(str, Enum):
     CLONE = "clone"  # FILE_COPY + file_copy_method=clone on a reflink filesystem
     FILE_COPY = "file_copy"
     WAL_LOG = "wal_log"
+    PLAIN = "copy"  # PostgreSQL < 15: the only way, no STRATEGY clause
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,10 @@ def choose_strategy(server_version_num: int, reflink: bool, size_bytes: int) -> 
     """The fastest way to copy ``size_bytes`` on this server and filesystem."""
     if server_version_num >= 180000 and reflink:
         return BranchStrategy.CLONE
-    if server_version_num < 150000 or size_bytes <= WAL_LOG_MAX_BYTES:
-        return BranchStrategy.WAL_LOG  # before PG 15 there is only the old file copy; WAL_LOG not available
+    if server_version_num < 150000:
+        return BranchStrategy.PLAIN
+    if size_bytes <= WAL_LOG_MAX_BYTES:
+        return BranchStrategy.WAL_LOG
     return BranchStrategy.FILE_COPY
 
 
@@ -160,6 +163,8 @@ _FILE_COPY_METHOD: "weakref.WeakKeyDictionary[psycopg.AsyncConnection, str]" = w
 
 def _create_statement(target: str, template: str, strategy: BranchStrategy) -> sql.Composed:
     stmt = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(template))
+    if strategy is BranchStrategy.PLAIN:
+        return stmt
     if strategy is BranchStrategy.WAL_LOG:
         return stmt + sql.SQL(" STRATEGY WAL_LOG")
     return stmt + sql.SQL(" STRATEGY FILE_COPY")
@@ -173,7 +178,7 @@ async def copy_database(conn: psycopg.AsyncConnection, admin_dsn: str, template:
     (ConflictError when the template is in use, with a disk-full hint on ENOSPC).
     """
     method = "clone" if strategy is BranchStrategy.CLONE else "copy"
-    if strategy is not BranchStrategy.WAL_LOG and _FILE_COPY_METHOD.get(conn) != method:
+    if strategy in (BranchStrategy.CLONE, BranchStrategy.FILE_COPY) and _FILE_COPY_METHOD.get(conn) != method:
         await conn.execute(sql.SQL("SET file_copy_method = {}").format(sql.SQL(method)))
         _FILE_COPY_METHOD[conn] = method
     label = f"copying {size_bytes / 1e6:.0f} MB ({strategy.value})"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.branching.copy import WAL_LOG_MAX_BYTES, BranchStrategy, choose_strategy, probe_reflink, reflink_supported
+from core.branching.copy import WAL_LOG_MAX_BYTES, _create_statement, BranchStrategy, choose_strategy, probe_reflink, reflink_supported
 from core.branching.dbsettings import list_items
 from core.branching.models import MAX_IDENT, database_name, parse_comment
 
@@ -19,9 +19,12 @@ def test_strategy_follows_version_filesystem_and_size():
     assert choose_strategy(180006, True, big) is BranchStrategy.CLONE
     assert choose_strategy(180006, True, 1) is BranchStrategy.CLONE  # size does not matter for a clone
     assert choose_strategy(170004, True, big) is BranchStrategy.FILE_COPY  # no file_copy_method before 18
+    assert "STRATEGY" not in _create_statement("b", "a", BranchStrategy.PLAIN).as_string(None)
+    assert _create_statement("b", "a", BranchStrategy.CLONE).as_string(None).endswith("STRATEGY FILE_COPY")
     assert choose_strategy(180006, False, big) is BranchStrategy.FILE_COPY
     assert choose_strategy(180006, False, small) is BranchStrategy.WAL_LOG
-    assert choose_strategy(140010, False, big) is BranchStrategy.WAL_LOG
+    assert choose_strategy(140010, True, big) is BranchStrategy.PLAIN  # no STRATEGY clause before 15
+    assert choose_strategy(150000, False, small) is BranchStrategy.WAL_LOG
 
 
 def test_reflink_probe_is_cached_per_data_dir(tmp_path):
