@@ -175,6 +175,9 @@ def main() -> None:
     print(f"  RSS: before flood {r['rss_start'] * mb:.1f} MB, buffer full (2 s) {r['rss_after_fill'] * mb:.1f} MB, "
           f"end {r['rss_end'] * mb:.1f} MB, peak {r['rss_peak'] * mb:.1f} MB, "
           f"growth after fill {(r['rss_end'] - r['rss_after_fill']) * mb:+.1f} MB")
+    marks = [r["seconds"] * f for f in (0.25, 0.5, 0.75, 1.0)]
+    series = [next((rss for t, rss in r["rss_series"] if t >= m - 0.3), r["rss_end"]) for m in marks]
+    print("  RSS over the flood: " + ", ".join(f"{m:.0f} s {v * mb:.1f} MB" for m, v in zip(marks, series)))
     target = "MET" if pct(r["busy_ms"], .95) < 100 else "MISSED"
     print(f"  target p95 latency < 100 ms under load: {target}")
     print(f"  machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f} (other work shares the cpus)")

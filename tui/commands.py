@@ -17,6 +17,8 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
 
+from core.errors import ConflictError
+
 from .screens.dialogs import ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -42,6 +44,18 @@ class CommandsMixin:
 
     async def _branch_or_ask(self: "StackyardApp", verb: str) -> str | None:
         return self._target_branch() or await self._ask(f"Branch to {verb}")
+
+    async def _terminating_if_asked(self: "StackyardApp", what: str, call) -> Any:
+        """Run ``call(terminate=False)``; if sessions block the copy, offer to end them and retry."""
+        try:
+            return await call(terminate=False)
+        except ConflictError as e:
+            if "--terminate" not in (e.hint or ""):
+                raise
+            if not await self._confirm(f"{what}: other sessions are connected", e.message + "\n\nEnd those "
+                                       "sessions for the copy and try again?", label="End sessions"):
+                return None
+            return await call(terminate=True)
 
     def _done(self: "StackyardApp", text: str) -> None:
         self.notify(text)
@@ -93,8 +107,8 @@ class CommandsMixin:
     async def action_branch_create(self: "StackyardApp") -> None:
         env, parent = self.env, self._target_branch()
         name = await self._ask(f"New branch of {parent or 'the active branch'}")
-        if name:
-            await self.ws.branch_create(env, name, parent=parent)
+        if name and await self._terminating_if_asked(
+                f"Create {name}", lambda **kw: self.ws.branch_create(env, name, parent=parent, **kw)):
             self._done(f"branch {name} created")
 
     @work(group="action", exit_on_error=False, name="branch switch")
@@ -109,8 +123,8 @@ class CommandsMixin:
         env, name = self.env, await self._branch_or_ask("reset")
         if name and await self._confirm(f"Reset {name}?", f"Throws away every change on {name!r} and copies its "
                                         "parent again.", label="Reset"):
-            await self.ws.branch_reset(env, name)
-            self._done(f"branch {name} reset")
+            if await self._terminating_if_asked(f"Reset {name}", lambda **kw: self.ws.branch_reset(env, name, **kw)):
+                self._done(f"branch {name} reset")
 
     @work(group="action", exit_on_error=False, name="branch delete")
     async def action_branch_delete(self: "StackyardApp") -> None:
@@ -147,8 +161,8 @@ class CommandsMixin:
     async def action_snapshot(self: "StackyardApp") -> None:
         env, source = self.env, self._target_branch()
         name = await self._ask(f"Snapshot name (of {source or 'the active branch'})")
-        if name:
-            await self.ws.snapshot_create(env, name, source=source)
+        if name and await self._terminating_if_asked(
+                f"Snapshot {name}", lambda **kw: self.ws.snapshot_create(env, name, source=source, **kw)):
             self._done(f"snapshot {name} created")
 
     # database ------------------------------------------------------------------------------------

@@ -266,3 +266,26 @@ async def test_merge_shows_the_migration_and_applies_it(workspace):
         assert any("tui_orders" in p.read_text() for p in written)
     finally:
         await workspace.branch_delete("dev", "orders")
+
+
+async def test_branch_from_a_busy_parent_offers_to_end_its_sessions(workspace):
+    if not hasattr(workspace, "branch_create"):
+        pytest.skip("core.api.Workspace has no branch_create yet (branching mixin not merged)")
+    app = make_app(workspace)
+    with psycopg.connect(await workspace.database_url("dev", branch="main"), autocommit=True) as busy:
+        busy.execute("SELECT 1")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            assert app.query_one(BranchesTree).select_branch("main")
+            await pilot.press("2", "n")
+            await settle(pilot)
+            app.screen.query_one("#prompt-input").value = "hotfix"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen), app.error_log  # the core refused: sessions
+            assert "connected" in app.screen.title_text
+            await pilot.press("y")
+            await settle(pilot)
+            assert "hotfix" in app.query_one(BranchesTree).branch_names(), app.error_log
+            assert app.error_log == []
+    await workspace.branch_delete("dev", "hotfix")
