@@ -69,6 +69,8 @@ def _service_doc(spec: ContainerSpec, ws, env: str, volume: str | None, labels: 
                               "timeout": _duration(spec.timeout), "retries": 3,
                               "start_period": _duration(spec.timeout * 6)}
     doc["restart"] = spec.restart
+    if spec.stop_signal:
+        doc["stop_signal"] = spec.stop_signal
     if spec.kind == "app":
         doc["init"] = True
     doc["labels"] = {**labels, dc.L_SERVICE: spec.service, dc.L_KIND: spec.kind}

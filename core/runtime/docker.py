@@ -89,6 +89,14 @@ class DockerRuntime(Runtime):
         volume, fresh = None, False
         if data_path:
             vol = await self._call("listing volumes", dc.find_volume, client, root, env.name, name)
+            if vol is not None and row is None:
+                # left by an earlier env of the same name that the state store no longer knows: its
+                # password is gone with it, so it cannot be adopted
+                env.bus.warning(f"{name}: removing a leftover volume of an earlier {env.name!r} environment")
+                from .docker_cleanup import remove_service
+
+                await remove_service(self, env, ServiceRow(env.name, name, svc.kind, "docker", None, None, None, {}))
+                vol = None
             if vol is None:
                 vname = f"sy-{dc.short_hash(root, 6)}-{env.name}-{name}-{pysecrets.token_hex(3)}"
                 vol = await self._call(f"creating volume for {name}", client.volumes.create, name=vname,
@@ -203,6 +211,8 @@ class DockerRuntime(Runtime):
                                  "timeout": int(spec.timeout * ns), "retries": 3,
                                  # failures while starting (initdb, crash recovery) do not count
                                  "start_period": int(spec.timeout * 6 * ns)}
+        if spec.stop_signal:  # postgres: SIGINT is a fast shutdown; SIGTERM waits for every client
+            kw["stop_signal"] = spec.stop_signal
         if spec.kind == "app":  # user code as PID 1 often ignores SIGTERM: an init forwards it
             kw["init"] = True
         if spec.memory:

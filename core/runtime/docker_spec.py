@@ -33,6 +33,7 @@ class ContainerSpec:
     depends_on: list[str] = field(default_factory=list)
     interval: float = 1.0
     timeout: float = 5.0
+    stop_signal: str | None = None
 
     def config_hash(self) -> str:
         """Changes when the container must be recreated (image, command, env, ports, limits...)."""
@@ -54,7 +55,7 @@ def build_spec(env, name: str, svc, ports: dict[str, int], listen: str, root: Pa
         port = ports["postgres"]
         return ContainerSpec(name, "postgres", pgd.image(svc), pgd.command(svc, port, listen),
                              pgd.environment(svc, secret), ports, pgd.VOLUME_PATH, pgd.healthcheck(svc, port),
-                             "unless-stopped", **common)
+                             "unless-stopped", stop_signal="SIGINT", **common)
     from ..services.catalog import build_plan, get_kind
 
     kind = get_kind(svc.kind)

@@ -305,3 +305,31 @@ def test_failing_docker_healthcheck_makes_the_service_unhealthy(make_project):
                 await ws.destroy("dev")
 
     _run(go())
+
+
+@pytest.mark.docker
+def test_state_folder_deleted_then_up_starts_clean(make_project):
+    """.stackyard/ (state and secrets) removed while containers exist: the next up replaces the
+    leftovers, whose password is lost, instead of failing to log in to them."""
+    import shutil as sh
+
+    root = make_project('db: {kind: postgres, image: "{postgres}"}')
+    warnings = []
+
+    async def first():
+        async with Workspace.open(root) as ws:
+            await ws.up("dev", wait=True)
+
+    async def second():
+        async with Workspace.open(root) as ws:
+            ws.bus.on(lambda ev: warnings.append(getattr(ev, "text", "")) if getattr(ev, "level", "") == "warning" else None)
+            try:
+                st = await ws.up("dev", wait=True)
+                assert st["state"] == "running" and (await ws.health("dev"))["healthy"]
+            finally:
+                await ws.destroy("dev")
+
+    _run(first())
+    sh.rmtree(root / ".stackyard")
+    _run(second())
+    assert any("leftover volume" in w for w in warnings), warnings
