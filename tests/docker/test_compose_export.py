@@ -65,7 +65,7 @@ def test_structure_matches_the_environment(project):
     assert svcs["db"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
     assert svcs["web"]["depends_on"] == {"db": {"condition": "service_healthy"},
                                          "cache": {"condition": "service_healthy"}}
-    assert svcs["web"]["init"] is True
+    assert svcs["web"]["init"] is True and svcs["db"]["stop_signal"] == "SIGINT"
     for name, s in svcs.items():
         assert all(p.startswith("127.0.0.1:") for p in s.get("ports", [])), name
         assert s["labels"]["dev.stackyard.env"] == "dev" and s["labels"]["dev.stackyard.service"] == name
