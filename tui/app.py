@@ -88,6 +88,8 @@ class StackyardApp(CommandsMixin, App[None]):
         self.query_one("#envs").border_title = "1 Environments"
         self.query_one("#branches").border_title = "2 Branches"
         self._unsubscribe = self.ws.bus.on(lambda event: self.post_message(CoreEvent(event)))
+        # Changes made elsewhere (the CLI in another terminal) do not reach this process's bus.
+        self.set_interval(self.health_interval * 3, self.refresh_env)
         self._startup()
 
     async def on_unmount(self) -> None:
@@ -126,9 +128,10 @@ class StackyardApp(CommandsMixin, App[None]):
 
     @on(EnvsLoaded)
     def show_envs(self, event: EnvsLoaded) -> None:
-        self.envs = event.envs
         names = [e["env"] for e in event.envs]
-        self.query_one(EnvironmentsList).show(event.envs, self.env)
+        if event.envs != self.envs or not self.query_one(EnvironmentsList).option_count:
+            self.query_one(EnvironmentsList).show(event.envs, self.env)
+        self.envs = event.envs
         if self.env not in names:
             self.env = names[0] if names else None
 
@@ -150,6 +153,8 @@ class StackyardApp(CommandsMixin, App[None]):
     def show_env(self, event: EnvLoaded) -> None:
         if event.env != self.env:
             return
+        if self.status is not None and (event.status, event.branches) == (self.status, self.branches):
+            return  # nothing changed: keep the tree's cursor and the panes as they are
         self.status, self.branches = event.status, event.branches
         active = event.status.get("active_branch") or "main"
         self.sub_title = f"{event.env} · {active} · {event.status['state']}"
