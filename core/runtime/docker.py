@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets as pysecrets
-import shutil
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path

@@ -16,7 +16,6 @@ class DockerGc(WorkspaceBase):
             or os.path.exists("/var/run/docker.sock")
         if not uses_docker:
             return actions
-        from . import docker_client as dc
         from .docker_cleanup import sweep_async
 
         try:
