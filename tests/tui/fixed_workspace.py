@@ -93,6 +93,17 @@ class FixedWorkspace:
                  "size_bytes": mb * 2**20, "active": n == "feature-cart", "children": []}
                 for n, p, snap, age, ttl, mb in rows]
 
+    async def branch_diff(self, env: str, a: str, b: str | None = None) -> dict:
+        return {"env": env, "a": a, "b": b or "main",
+                "text": "+ table public.cart_items\n~ column public.orders.note: text -> varchar(200)",
+                "sql": "CREATE TABLE public.cart_items (...);"}
+
+    async def branch_merge(self, env: str, name: str, *, into: str | None = None, dry_run: bool = False) -> dict:
+        sql = ("CREATE TABLE public.cart_items (\n    id bigint PRIMARY KEY,\n    order_id bigint NOT NULL\n);\n"
+               "ALTER TABLE public.orders ALTER COLUMN note TYPE varchar(200);")
+        return {"env": env, "branch": name, "into": into or "main", "status": "proven" if dry_run else "merged",
+                "file": None, "sql": sql}
+
     def logs(self, env: str, services=None, *, follow: bool = False, tail: int | None = 100):
         async def gen():
             ts = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)

@@ -11,8 +11,7 @@ from textual.app import App
 
 import tui
 from core.logs import LogLine
-from tui.logformat import LineFilter, pretty_json, service_colour_index
-from tui.logmodel import LogModel
+from tui.logformat import LineFilter, pretty_json
 from tui.panes.logs import LogsPane
 from tui.panes.logview import LogView
 from tui.screens.dialogs import ChooseScreen, PromptScreen, TextScreen

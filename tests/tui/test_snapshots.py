@@ -65,3 +65,8 @@ def test_logs_filtered_and_paused(snap_compare, utc):
 
 def test_branches_light_theme(snap_compare, utc):
     assert snap_compare(make_app("textual-light"), terminal_size=(80, 24), run_before=ready("2"))
+
+
+def test_merge_preview_dialog(snap_compare, utc):
+    """M on a branch: the diff and the migration SQL, before anything is applied."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=ready("2", "M"))

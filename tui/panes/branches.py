@@ -82,8 +82,8 @@ class BranchesTree(Tree[str]):
         for b in sorted(branches, key=lambda b: (b.get("created_at") or 0, b["name"])):
             add(b)
         target = nodes.get(keep or "") or next((nodes[b["name"]] for b in branches if b.get("active")), None)
-        if target is not None:
-            self.move_cursor(target)
+        if target is not None:  # node lines exist only after the tree is laid out again
+            self.call_after_refresh(self.move_cursor, target)
 
     @property
     def highlighted_branch(self) -> str | None:
@@ -103,6 +103,8 @@ class BranchesTree(Tree[str]):
         walk(self.root)
         if found:
             self.move_cursor(found[0])
+            if self.cursor_node is not found[0]:  # not laid out yet
+                self.call_after_refresh(self.move_cursor, found[0])
         return bool(found)
 
     def branch_names(self) -> list[str]:
