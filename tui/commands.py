@@ -16,8 +16,9 @@ from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
+from textual.app import SuspendNotSupported
 
-from core.errors import ConflictError
+from core.errors import ConflictError, StackyardError
 
 from .screens.dialogs import ConfirmScreen, PromptScreen
 
@@ -194,8 +195,12 @@ class CommandsMixin:
         if not psql:
             raise FileNotFoundError("no psql found (install postgresql-client)")
         # The terminal belongs to psql until it exits; the app draws again afterwards.
-        with self.suspend():
-            subprocess.run([psql, url], check=False)
+        try:
+            with self.suspend():
+                subprocess.run([psql, url], check=False)
+        except SuspendNotSupported:
+            raise StackyardError("psql needs the app to run in a real terminal",
+                                 hint=f"run `stackyard db psql --env {self.env}` instead") from None
 
 
 def summarize(result: Any) -> str:

@@ -137,13 +137,18 @@ async def test_run_migrations_from_the_keyboard(workspace):
         assert c.execute("SELECT to_regclass('public.tui_customers') IS NOT NULL").fetchone()[0]
 
 
-async def test_copy_database_url(workspace):
+async def test_copy_database_url_and_psql_needs_a_terminal(workspace):
     app = make_app(workspace)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
         assert app.clipboard == await workspace.database_url("dev")
+        # psql takes over the terminal; headless there is none: a clear error, not a crash
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.error_log == ["psql needs the app to run in a real terminal\nhint: run `stackyard db psql "
+                                 "--env dev` instead"]
 
 
 async def test_help_lists_every_registry_action(workspace):
