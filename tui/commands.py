@@ -58,6 +58,13 @@ class CommandsMixin:
                 return None
             return await call(terminate=True)
 
+    def _gone(self: "StackyardApp", env: str) -> None:
+        """The environment no longer exists: select another one from a fresh list."""
+        self.notify(f"{env} destroyed")
+        if self.env == env:
+            self.env = None
+        self.load_envs()
+
     def _done(self: "StackyardApp", text: str) -> None:
         self.notify(text)
         self.refresh_env()
@@ -73,7 +80,10 @@ class CommandsMixin:
     async def action_env_down(self: "StackyardApp") -> None:
         env = self.env
         st = await self.ws.down(env)
-        self._done(f"{env} is {st['state']}")
+        if st.get("state") == "destroyed":  # ephemeral profiles remove the data on down
+            self._gone(env)
+        else:
+            self._done(f"{env} is {st['state']}")
 
     @work(group="action", exit_on_error=False, name="destroy")
     async def action_env_destroy(self: "StackyardApp") -> None:
@@ -81,7 +91,7 @@ class CommandsMixin:
         if await self._confirm(f"Destroy {env}?", f"Stops every service of {env!r} and deletes all of its data.",
                                label="Destroy"):
             await self.ws.destroy(env)
-            self._done(f"{env} destroyed")
+            self._gone(env)
 
     @work(group="action", exit_on_error=False, name="create environment")
     async def action_env_create(self: "StackyardApp") -> None:

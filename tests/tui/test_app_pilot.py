@@ -294,3 +294,22 @@ async def test_branch_from_a_busy_parent_offers_to_end_its_sessions(workspace):
             assert "hotfix" in app.query_one(BranchesTree).branch_names(), app.error_log
             assert app.error_log == []
     await workspace.branch_delete("dev", "hotfix")
+
+
+async def test_destroy_confirmed_removes_the_env_and_selects_another(workspace):
+    await workspace.up("scratch")
+    app = make_app(workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "down")
+        await settle(pilot)
+        assert app.env == "scratch"
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.error_log == []  # no stale load of the destroyed env
+        assert app.env == "dev"
+        assert [e["env"] for e in app.envs] == ["dev"]
+    assert [e["env"] for e in await workspace.list_envs()] == ["dev"]

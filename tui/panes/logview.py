@@ -157,7 +157,7 @@ class LogView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         if self.wrap:
             self._clear_caches()
-            self._resize(follow=self.following)
+        self._resize(follow=self.following)
 
     # user scrolling pauses follow -----------------------------------------------------------
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
