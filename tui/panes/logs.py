@@ -140,7 +140,9 @@ class LogsPane(Vertical):
 
     def choose_services(self) -> None:
         view = self.view
-        services = view.services
+        status = getattr(self.app, "status", None) or {}
+        # services that have not logged yet are choosable too
+        services = list(dict.fromkeys([*view.services, *(s["name"] for s in status.get("services", []))]))
         if not services:
             self.notify("no log lines yet", severity="warning")
             return
