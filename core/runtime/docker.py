@@ -23,10 +23,10 @@ from ..services.postgres import conninfo, password_key
 from ..services.portalloc import choose_ports, ensure_free
 from ..state import ServiceRow
 from . import docker_client as dc
-from .base import EnvContext, Runtime, ServiceState, ServiceStats, ServiceStatus
+from .base import EnvContext, Runtime, ServiceState, ServiceStatus
 from .docker_logs import container_logs
 from .docker_spec import FILES_DIR, ContainerSpec, build_spec
-from .docker_stats import stats_from
+from .docker_observe import DockerObservation
 
 
 def network_mode(env: EnvContext) -> str:
@@ -53,7 +53,7 @@ def _ports_of(svc) -> tuple[tuple[str, ...], dict[str, int]]:
     return port_names(svc), fixed_ports(svc)
 
 
-class DockerRuntime(Runtime):
+class DockerRuntime(DockerObservation, Runtime):
     name = "docker"
 
     def __init__(self) -> None:
@@ -84,32 +84,23 @@ class DockerRuntime(Runtime):
         names, fixed = _ports_of(svc)
         prev = (row.info.get("ports") if row and row.runtime == "docker" else None) or {}
         ports = choose_ports(names, fixed, prev, env.profile.port_policy)
-        data_path = build_data_path(svc)
-        volume, fresh = None, False
-        if data_path:
-            vol = await self._call("listing volumes", dc.find_volume, client, root, env.name, name)
-            if vol is not None and row is None:
-                # left by an earlier env of the same name that the state store no longer knows: its
-                # password is gone with it, so it cannot be adopted
-                env.bus.warning(f"{name}: removing a leftover volume of an earlier {env.name!r} environment")
-                from .docker_cleanup import remove_service
-
-                await remove_service(self, env, ServiceRow(env.name, name, svc.kind, "docker", None, None, None, {}))
-                vol = None
-            if vol is None:
-                vname = f"sy-{dc.short_hash(root, 6)}-{env.name}-{name}-{pysecrets.token_hex(3)}"
-                vol = await self._call(f"creating volume for {name}", client.volumes.create, name=vname,
-                                       labels=dc.labels_for(env, name, svc.kind, root))
-                fresh = True
-            volume = vol.name
-        if network_mode(env) == "bridge":
-            await self._ensure_network(env, root)
-        container = await self._container(env, name)
-        if container is not None and container.labels.get(dc.L_HASH) != self._spec(env, name, svc, ports).config_hash():
-            # the config changed (image, command, env, limits...): recreate it on the same volume
-            env.bus.info(f"{name}: configuration changed; recreating its container (data is kept)")
-            await self._call(f"removing the outdated container of {name}", container.remove, force=True, v=True)
-            container = None
+        image = image_of(svc)
+        if image:  # first, before creating anything; here, outside the start timeout (a pull can take minutes)
+            await self._ensure_image(env, image)
+        volume, fresh = await self._ensure_volume(env, name, svc, row, root)
+        try:
+            if network_mode(env) == "bridge":
+                await self._ensure_network(env, root)
+            container = await self._container(env, name)
+            if container is not None and container.labels.get(dc.L_HASH) != self._spec(env, name, svc, ports).config_hash():
+                # the config changed (image, command, env, limits...): recreate it on the same volume
+                env.bus.info(f"{name}: configuration changed; recreating its container (data is kept)")
+                await self._call(f"removing the outdated container of {name}", container.remove, force=True, v=True)
+                container = None
+        except BaseException:
+            if fresh:  # not recorded in state yet: nothing else would remove it
+                await asyncio.to_thread(_drop_volume, client, volume)
+            raise
         info = {"host": "127.0.0.1", "ports": ports, "volume": volume, "network": network_mode(env),
                 "fresh": fresh or bool(row and row.info.get("fresh")),
                 "desired": (row.info.get("desired") if row else None) or "running"}
@@ -120,6 +111,28 @@ class DockerRuntime(Runtime):
                 info[k] = getattr(svc, k)
         main = ports[names[0]] if names else None
         return ServiceRow(env.name, name, svc.kind, "docker", main, None, container.id if container else None, info)
+
+    async def _ensure_volume(self, env: EnvContext, name: str, svc, row: ServiceRow | None,
+                             root: str) -> tuple[str | None, bool]:
+        """The service's named volume (found by label) and whether it was just created."""
+        if not build_data_path(svc):
+            return None, False
+        client = await self.client()
+        vol = await self._call("listing volumes", dc.find_volume, client, root, env.name, name)
+        if vol is not None and row is None:
+            # left by an earlier env of the same name that the state store no longer knows: its
+            # password is gone with it, so it cannot be adopted
+            env.bus.warning(f"{name}: removing a leftover volume of an earlier {env.name!r} environment")
+            from .docker_cleanup import remove_service
+
+            await remove_service(self, env, ServiceRow(env.name, name, svc.kind, "docker", None, None, None, {}))
+            vol = None
+        if vol is not None:
+            return vol.name, False
+        vname = f"sy-{dc.short_hash(root, 6)}-{env.name}-{name}-{pysecrets.token_hex(3)}"
+        vol = await self._call(f"creating volume for {name}", client.volumes.create, name=vname,
+                               labels=dc.labels_for(env, name, svc.kind, root))
+        return vol.name, True
 
     async def _ensure_network(self, env: EnvContext, root: str) -> str:
         client = await self.client()
@@ -169,14 +182,17 @@ class DockerRuntime(Runtime):
                 container = None
         info["ports"] = ports
         if container is None:
-            bus = dc.LoopBus(env.bus, asyncio.get_running_loop())  # the pull reports from a worker thread
-            await self._call(f"looking up image {spec.image}", dc.ensure_image, client, spec.image, bus,
-                             env.name, pull_policy())
+            await self._ensure_image(env, spec.image)
             container = await self._create(env, root, spec, info)
         await self._call(f"starting {row.name}", container.start)
         new = self._row(row, ports, container, info)
         await self._wait_ready(env, svc, new, container, svc.healthcheck.timeout * 6)
         return new
+
+    async def _ensure_image(self, env: EnvContext, image: str) -> None:
+        client = await self.client()
+        bus = dc.LoopBus(env.bus, asyncio.get_running_loop())  # the pull reports from a worker thread
+        await self._call(f"looking up image {image}", dc.ensure_image, client, image, bus, env.name, pull_policy())
 
     def _row(self, row: ServiceRow, ports: dict[str, int], container, info: dict) -> ServiceRow:
         names = list(ports)
@@ -324,44 +340,27 @@ class DockerRuntime(Runtime):
         async for line in container_logs(client, container.id, row.name, env.name, follow=follow, tail=tail):
             yield line
 
-    async def stats(self, env: EnvContext, row: ServiceRow) -> ServiceStats | None:
-        container = await self._container(env, row.name)
-        if container is None or container.status != "running":
-            return None
-        # one_shot answers at once; CPU % is then measured against this runtime's previous sample
-        s = await self._call("reading container stats", container.stats, stream=False, one_shot=True)
-        prev = self._cpu_samples.get(container.id)
-        cpu = s.get("cpu_stats") or {}
-        now = ((cpu.get("cpu_usage") or {}).get("total_usage", 0), cpu.get("system_cpu_usage") or 0)
-        self._cpu_samples[container.id] = now
-        if prev is not None:
-            s["precpu_stats"] = {"cpu_usage": {"total_usage": prev[0]}, "system_cpu_usage": prev[1]}
-        return stats_from(s, container.attrs.get("State", {}).get("StartedAt"))
-
-    async def container_health(self, env: EnvContext, row: ServiceRow) -> tuple[str | None, str]:
-        """The Docker HEALTHCHECK status (healthy, starting, unhealthy or None) and its last output."""
-        container = await self._container(env, row.name)
-        health = ((container.attrs.get("State") or {}).get("Health") or {}) if container is not None else {}
-        log = health.get("Log") or []
-        return health.get("Status"), (log[-1].get("Output") or "").strip()[-200:] if log else ""
-
-    async def exec_probe(self, row: ServiceRow, command: list[str], timeout: float = 5.0) -> ProbeResult:
-        """Run the probe command inside the service's container; healthy on exit 0."""
-        client = await self.client()
-        found = await asyncio.to_thread(client.containers.list, filters={"id": row.container_id} if row.container_id else {"label": ["none"]})
-        if not found:
-            return ProbeResult(row.name, "exec", False, None, "no container")
-        t0 = time.perf_counter()
-        res = await self._call("running the probe", found[0].exec_run, command)
-        if res.exit_code == 0:
-            return ProbeResult(row.name, "exec", True, round((time.perf_counter() - t0) * 1000, 2))
-        text = (res.output or b"").decode(errors="replace").strip().splitlines()
-        return ProbeResult(row.name, "exec", False, None, f"exit {res.exit_code}: {text[-1] if text else ''}")
-
     async def close(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
             await asyncio.to_thread(client.close)
+
+
+def _drop_volume(client, name: str | None) -> None:
+    try:
+        client.volumes.get(name).remove(force=True)
+    except Exception:  # best effort: gc removes what is left
+        pass
+
+
+def image_of(svc) -> str | None:
+    if svc.kind == "postgres":
+        from ..services.postgres_docker import image
+
+        return image(svc)
+    from ..services.catalog import get_kind
+
+    return svc.image or get_kind(svc.kind).image or None
 
 
 def build_data_path(svc) -> str | None:

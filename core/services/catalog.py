@@ -117,11 +117,12 @@ async def probe(ws, env: str, row: ServiceRow, timeout: float = 5.0) -> ProbeRes
         return result
     ptype, opts = probe_spec(row, svc)
     rt = ws.runtime(row.runtime)
+    ctx = ws.context(ws.require_env(env))
     if ptype == "exec":
-        if hasattr(rt, "exec_probe"):
-            return await rt.exec_probe(row, opts["command"], timeout)
+        if hasattr(rt, "exec_probe"):  # docker: inside the service's container
+            return await rt.exec_probe(ctx, row, opts["command"], timeout)
         return await probe_exec(row.name, opts["command"], timeout)
-    st = await rt.status(ws.context(ws.require_env(env)), row)
+    st = await rt.status(ctx, row)
     ok = st.state.value == "running"
     return ProbeResult(row.name, "process", ok, 0.0 if ok else None, None if ok else f"{row.name} is {st.state.value}")
 

@@ -333,3 +333,24 @@ def test_state_folder_deleted_then_up_starts_clean(make_project):
     sh.rmtree(root / ".stackyard")
     _run(second())
     assert any("leftover volume" in w for w in warnings), warnings
+
+
+@pytest.mark.docker
+def test_exec_probe_runs_inside_the_container(make_project, docker_client):
+    root = make_project("""
+    worker: {kind: app, image: "{app}", listens: false, command: "sleep 600", probe: {type: exec, command: ["sh", "-c", "test -f /tmp/ready"]}}
+    """)
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            await ws.up("dev")
+            try:
+                first = (await ws.health("dev"))["services"][0]
+                assert first["kind"] == "exec" and not first["ok"] and first["error"].startswith("exit 1")
+                cid = ws.state.services("dev")[0].container_id
+                docker_client.containers.get(cid).exec_run(["sh", "-c", "echo > /tmp/ready"])
+                assert (await ws.health("dev"))["healthy"]
+            finally:
+                await ws.destroy("dev")
+
+    _run(go())
