@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import AsyncIterator
 
 from ..errors import UsageError
@@ -32,7 +32,9 @@ class BranchDiffOps(BranchBase):
                 raise UsageError(f"{a!r} has no parent to compare with", hint="name the other side: branch diff A B")
             b = ra.parent
         rb = self._get(env, b)
-        async with self.lock(env), self._readable(env, ra) as dsn_a, self._readable(env, rb) as dsn_b:
+        # read-only: the env lock is only needed to open snapshots (a long data diff must not block the env)
+        lock = self.lock(env) if ra.is_snapshot or rb.is_snapshot else nullcontext()
+        async with lock, self._readable(env, ra) as dsn_a, self._readable(env, rb) as dsn_b:
             async with self.journal("branch.diff", env, f"{a}..{b}") as op:
                 op.progress("comparing schemas")
                 schema = await diff_databases(dsn_b, dsn_a, bus=self.bus)
