@@ -213,3 +213,16 @@ async def _ops(ws):
 
 async def _async_value(v):
     return v
+
+
+def test_merge_interrupted_before_applying_leaves_no_file_and_no_scratch(seeded):
+    mig = seeded.root / "supabase" / "migrations"
+    mig.mkdir(parents=True, exist_ok=True)
+    f = mig / "20300101000000_merge_feat.sql"
+    f.write_text("CREATE TABLE never_applied (id int);\n")
+    seeded.admin("CREATE DATABASE sy_tmp_proof TEMPLATE app")
+    _journal_running(seeded, "branch.merge", "feat->main", {
+        "file": str(f), "version": "20300101000000", "scratch": "sy_tmp_proof", "target_db": "app", "app": "x"})
+    ops = seeded.run(lambda ws: _ops(ws))
+    assert ("branch.merge", "rolled_back") in ops
+    assert not f.exists() and "sy_tmp_proof" not in seeded.databases()
