@@ -9,7 +9,7 @@ from ..errors import ConflictError, StackyardError, UnreachableError, UsageError
 from . import models
 from .base import BranchBase, app_name_for
 from .copy import database_exists, drop_database, rename_database, set_comment
-from .models import MAIN, BranchRow, parse_comment, temp_database_name
+from .models import MAIN, TEMP_PREFIX, BranchRow, parse_comment, temp_database_name
 
 
 class BranchMaintainOps(BranchBase):
@@ -173,7 +173,26 @@ class BranchMaintainOps(BranchBase):
                     await self._delete(env_row.name, r.name, cascade=True, snapshot=r.is_snapshot)
                 except UnreachableError as e:
                     actions[-1].update(action="skip", reason=f"expired, but {e.message}")
+            actions += await self._gc_scratch(env_row.name, dry_run)
         return actions
+
+    async def _gc_scratch(self, env: str, dry_run: bool) -> list[dict]:
+        """Scratch databases (reset/merge copies) that no running operation owns: leftovers of failures."""
+        out: list[dict] = []
+        try:
+            async with self.lock(env), self._admin(env, reuse=False) as conn:
+                cur = await conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                                         (TEMP_PREFIX,))
+                owned = {str(v) for op in self.state.running_ops() if op.env == env for v in op.detail.values()}
+                for (name,) in await cur.fetchall():
+                    if name in owned:
+                        continue
+                    out.append({"action": "drop", "env": env, "database": name, "reason": "leftover scratch copy"})
+                    if not dry_run:
+                        await drop_database(conn, name)
+        except StackyardError:
+            pass  # a stopped (or busy) env: its scratch databases wait for the next gc
+        return out
 
     async def rebuild_branches(self, env: str) -> dict:
         """Rebuild the env's branch rows from the JSON in COMMENT ON DATABASE (for a lost state db).

@@ -145,8 +145,11 @@ def test_expired_branches_are_removed_by_gc_but_not_above_live_children(seeded):
     assert {(a["action"], a.get("branch")) for a in planned if "branch" in a} == {
         ("keep", "old"), ("delete", "gone"), ("delete", "gone-child")}
     assert set(seeded.branch_rows()) == {"old", "keep-child", "gone", "gone-child"}  # dry run
+    seeded.admin("CREATE DATABASE sy_tmp_leftover")  # a scratch copy a failed run could not drop
+    planned = seeded.run(lambda ws: ws.gc(dry_run=True))
+    assert {"action": "drop", "env": "dev", "database": "sy_tmp_leftover", "reason": "leftover scratch copy"} in planned
     seeded.run(lambda ws: ws.gc())
-    assert set(seeded.branch_rows()) == {"old", "keep-child"}
+    assert set(seeded.branch_rows()) == {"old", "keep-child"} and "sy_tmp_leftover" not in seeded.databases()
     assert not {"app__gone", "app__gone-child"} & seeded.databases()
 
 
