@@ -67,7 +67,7 @@ class CommandsMixin:
 
     def _done(self: "StackyardApp", text: str) -> None:
         self.notify(text)
-        self.refresh_env()
+        self.action_refresh_all()  # lists, details and a fresh health probe
 
     # environments ------------------------------------------------------------------------------
     @work(group="action", exit_on_error=False, name="up")

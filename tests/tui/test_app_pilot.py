@@ -79,6 +79,9 @@ async def test_down_then_up_from_the_keyboard(workspace):
         await settle(pilot)
         assert (await workspace.status("dev"))["state"] == "stopped"
         assert app.status["state"] == "stopped"
+        row = [str(c) for c in app.query_one("#health-table", DataTable).get_row("db")]
+        assert row[1:3] == ["stopped", "FAIL"] and row[-1]  # the probe's error is shown
+        assert "unhealthy: db" in str(app.query_one("#health-summary").render())
         await pilot.press("u")
         await settle(pilot)
         assert (await workspace.status("dev"))["state"] == "running"

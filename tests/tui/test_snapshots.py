@@ -70,3 +70,8 @@ def test_branches_light_theme(snap_compare, utc):
 def test_merge_preview_dialog(snap_compare, utc):
     """M on a branch: the diff and the migration SQL, before anything is applied."""
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=ready("2", "M"))
+
+
+def test_unhealthy_env_health(snap_compare, utc):
+    """An environment with a failing probe: the row and the error in the error colour."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=ready("1", "down", "down", "4"))
