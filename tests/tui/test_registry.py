@@ -41,3 +41,15 @@ async def test_palette_offers_only_what_the_context_allows():
         assert {"env.create", "app.help"} <= offered
         await app.run_registry_action(BY_ID["db.migrate"])  # not available: a warning, no crash
         assert app.error_log == []
+
+
+@pytest.mark.asyncio
+async def test_theme_toggles_between_light_and_dark():
+    app = StackyardApp(FixedWorkspace(), health_interval=600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light" and not app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert app.current_theme.dark
