@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 
 import click
 
-from ..errors import UsageError
 from .main import CliContext, StackyardGroup, json_option, run
-from .options import env_option, resolve_env
+from .options import confirm, env_option, resolve_env
 from .render import ago, until
 
 
 def _expires(ts: float | None) -> str:
     """Like render.until, but a fresh `--ttl 2d` reads "in 2d", not "in 1d" (seconds already passed)."""
     return until(ts + 60) if ts else until(ts)
-
-
-def _confirm(yes: bool, question: str) -> None:
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(f"{question} needs confirmation", hint="pass --yes (no terminal to ask on)")
-    if not click.confirm(question, default=False, err=True):
-        raise click.Abort()
 
 
 def _size(n: int | None) -> str:
@@ -109,7 +98,7 @@ async def branch_reset(cc: CliContext, name, to_snapshot, snapshot, terminate, y
     env = resolve_env(env)
     async with cc.workspace() as ws:
         ws.require_env(env)
-        _confirm(yes, f"Reset branch {name!r}? Its data is replaced and its sessions are ended.")
+        confirm(yes, f"Reset branch {name!r}? Its data is replaced and its sessions are ended.")
         r = await ws.branch_reset(env, name, to_snapshot=snapshot or to_snapshot, terminate=terminate)
     cc.output.data(r, f"branch {name} reset to {r['reset_to']} in {r['seconds']:.3f}s (strategy {r['strategy']})")
 
@@ -126,7 +115,7 @@ async def branch_delete(cc: CliContext, name, cascade, yes, env):
     env = resolve_env(env)
     async with cc.workspace() as ws:
         ws.require_env(env)
-        _confirm(yes, f"Delete branch {name!r} and its data?")
+        confirm(yes, f"Delete branch {name!r} and its data?")
         r = await ws.branch_delete(env, name, cascade=cascade)
     extra = f"; active branch is now {r['switched_to']}" if r["switched_to"] else ""
     cc.output.data(r, f"deleted: {', '.join(r['deleted'])}{extra}")
@@ -221,7 +210,7 @@ async def snapshot_delete(cc: CliContext, name, cascade, yes, env):
     env = resolve_env(env)
     async with cc.workspace() as ws:
         ws.require_env(env)
-        _confirm(yes, f"Delete snapshot {name!r}?")
+        confirm(yes, f"Delete snapshot {name!r}?")
         r = await ws.snapshot_delete(env, name, cascade=cascade)
     cc.output.data(r, f"deleted: {', '.join(r['deleted'])}")
 

@@ -13,7 +13,7 @@ import click
 from ..errors import StackyardError
 from ..pg.binaries import find_binaries
 from .main import CliContext, json_option, run
-from .options import env_option, resolve_env
+from .options import confirm, env_option, resolve_env
 
 
 @click.group("db")
@@ -107,12 +107,10 @@ async def db_reset(cc: CliContext, env, branch, no_seed, yes):
     The first reset builds a migrated, seeded template; later resets with unchanged files only
     clone it.
     """
-    from .commands_env import _confirm
-
     env = resolve_env(env)
     async with cc.workspace() as ws:
         target = branch or ws.require_env(env).active_branch
-        _confirm(cc, yes, f"Reset branch {target!r} of {env!r} (its data is replaced)?")
+        confirm(yes, f"Reset branch {target!r} of {env!r} (its data is replaced)?")
         res = await ws.db_reset(env, branch, seed=not no_seed)
     how = "built the template" if res["template_built"] else "template cached"
     cc.output.data(res, f"{env}/{res['branch']}: reset in {res['seconds']:.2f}s ({how}, {res['strategy']})")

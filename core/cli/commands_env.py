@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 
 import click
 
 from ..errors import ExitCode, UsageError
 from .main import CliContext, json_option, run
-from .options import env_argument, resolve_env
+from .options import confirm, env_argument, resolve_env
 from .render import envs_table, health_text, status_text
 
 SERVICE_COLOURS = ["cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta"]
 LEVEL_STYLE = {"critical": "bold red", "error": "red", "warning": "yellow", "debug": "dim"}
-
-
-def _confirm(cc: CliContext, yes: bool, question: str) -> None:
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(f"{question} needs confirmation", hint="pass --yes (no terminal to ask on)")
-    if not click.confirm(question, default=False, err=True):
-        raise click.Abort()
 
 
 @click.command()
@@ -68,7 +58,7 @@ async def destroy(cc: CliContext, env, yes):
     env = resolve_env(env)
     async with cc.workspace() as ws:
         ws.require_env(env)
-        _confirm(cc, yes, f"Destroy environment {env!r} and all its data?")
+        confirm(yes, f"Destroy environment {env!r} and all its data?")
         res = await ws.destroy(env)
     cc.output.data(res, f"{env}: destroyed")
 
@@ -136,7 +126,7 @@ async def env_destroy(cc: CliContext, name, yes):
     """Stop an environment and delete all of its data."""
     async with cc.workspace() as ws:
         ws.require_env(name)
-        _confirm(cc, yes, f"Destroy environment {name!r} and all its data?")
+        confirm(yes, f"Destroy environment {name!r} and all its data?")
         res = await ws.destroy(name)
     cc.output.data(res, f"{name}: destroyed")
 

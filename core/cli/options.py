@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from ..errors import UsageError
 from ..workspace import default_env_name
+
+
+def confirm(yes: bool, question: str) -> None:
+    """Ask on a terminal unless --yes; without a terminal, refuse (exit 2) rather than guess."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} needs confirmation", hint="pass --yes (no terminal to ask on)")
+    if not click.confirm(question, default=False, err=True):
+        raise click.Abort()
 
 
 def env_argument(f):
