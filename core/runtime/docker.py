@@ -337,7 +337,8 @@ class DockerRuntime(DockerObservation, Runtime):
         if container is None:
             return
         client = await self.client()
-        async for line in container_logs(client, container.id, row.name, env.name, follow=follow, tail=tail):
+        tty = bool((container.attrs.get("Config") or {}).get("Tty"))
+        async for line in container_logs(client, container.id, row.name, env.name, follow=follow, tail=tail, tty=tty):
             yield line
 
     async def close(self) -> None:

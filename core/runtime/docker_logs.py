@@ -1,6 +1,7 @@
 """Container logs as an async iterator: a thread reads the blocking SDK stream into an asyncio.Queue.
 
 Closing the iterator (or cancelling its consumer) closes the HTTP stream, which ends the thread.
+Each line keeps the stream it came from (stdout or stderr).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 from ..logs import LogLine, parse_level
+from .docker_logstream import RawLogStream
 
 _MAX_BUFFERED = 20_000  # raw lines held for a slow consumer
 
@@ -34,7 +36,7 @@ def _stamp(stamp: str) -> datetime | None:
     return base.replace(microsecond=int(micro)) if micro.isdigit() else base
 
 
-def _parse(service: str, env: str, raw: bytes) -> LogLine:
+def _parse(service: str, env: str, raw: bytes, stream: str = "stdout") -> LogLine:
     text = raw.decode("utf-8", "replace").rstrip("\r")
     stamp, sep, rest = text.partition(" ")
     ts = None
@@ -42,21 +44,18 @@ def _parse(service: str, env: str, raw: bytes) -> LogLine:
         ts = _stamp(stamp)
         if ts is not None:
             text = rest
-    return LogLine(service, text, ts or datetime.now(timezone.utc), env, "log", parse_level(text))
+    return LogLine(service, text, ts or datetime.now(timezone.utc), env, stream, parse_level(text))
 
 
 async def container_logs(client, container_id: str, service: str, env: str, *, follow: bool,
-                         tail: int | None) -> AsyncIterator[LogLine]:
+                         tail: int | None, tty: bool = False) -> AsyncIterator[LogLine]:
     """Lines of one container's output (stdout and stderr), oldest first; ``follow`` keeps reading.
 
     The reader thread appends raw lines to a shared buffer and wakes the event loop only when the
     consumer has drained it, so a fast container costs one wake-up per batch, not per line; the
     buffer is bounded (the thread waits when it is full)."""
     loop = asyncio.get_running_loop()
-    stream = await asyncio.to_thread(
-        client.api.logs, container_id, stdout=True, stderr=True, stream=True, follow=follow,
-        timestamps=True, tail="all" if tail is None else max(int(tail), 0),
-    )
+    stream = await asyncio.to_thread(RawLogStream, client, container_id, follow=follow, tail=tail, tty=tty)
     cond = threading.Condition()
     buf: list = []
     state = {"notified": False, "closing": False, "done": False, "error": None}
@@ -78,14 +77,13 @@ async def container_logs(client, container_id: str, service: str, env: str, *, f
         return True
 
     def reader() -> None:
-        pending = b""
+        pending = {"stdout": b"", "stderr": b""}  # frames of the two streams interleave
         try:
-            for chunk in stream:
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                if lines and not publish(lines):
+            for kind, data in stream.frames():
+                *lines, pending[kind] = (pending[kind] + data).split(b"\n")
+                if lines and not publish([(kind, line) for line in lines]):
                     return
-            publish([pending] if pending else None, done=True)
+            publish([(k, p) for k, p in pending.items() if p] or None, done=True)
         except Exception as e:  # surfaced to the consumer
             publish(done=True, error=e)
         except BaseException:
@@ -102,8 +100,8 @@ async def container_logs(client, container_id: str, service: str, env: str, *, f
                 state["notified"] = False
                 done, error = state["done"], state["error"]
                 cond.notify_all()
-            for raw in items:
-                yield _parse(service, env, raw)
+            for kind, raw in items:
+                yield _parse(service, env, raw, kind)
             if done:
                 if error is not None:
                     raise error
