@@ -226,3 +226,24 @@ def test_hot_reload_restarts_a_docker_app_with_mounted_code(make_project):
                 await ws.destroy("dev")
 
     _run(go())
+
+
+def test_log_lines_keep_their_stream(make_project):
+    root = make_project("""
+    both: {kind: app, image: "{app}", listens: false, command: "echo out-line; echo err-line >&2; exec sleep 600"}
+    """)
+
+    async def go():
+        async with Workspace.open(root) as ws:
+            await ws.up("dev")
+            try:
+                for _ in range(50):  # the two echo lines may take a moment to reach the log
+                    lines = {l.text: l.stream async for l in ws.logs("dev", ["both"], tail=None)}
+                    if len(lines) >= 2:
+                        break
+                    await asyncio.sleep(0.1)
+                assert lines == {"out-line": "stdout", "err-line": "stderr"}
+            finally:
+                await ws.destroy("dev")
+
+    _run(go())
