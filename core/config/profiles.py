@@ -53,6 +53,9 @@ class Profile(Strict):
         description="auto: keep the env's port, pick a new free one if taken; stable: keep it, fail if taken; "
         "fixed: use the ports written in stackyard.yaml.",
     )
+    docker_network: Literal["bridge", "host"] | None = Field(
+        None, description="Docker runtime: a network per env (bridge) or the host's network (host)."
+    )
     memory: str | None = Field(None, description="Default memory limit per service (docker).")
     cpus: float | None = Field(None, description="Default CPU limit per service (docker).")
     postgres_settings: dict[str, Any] = Field(default_factory=dict, description="postgresql.conf overlay.")
