@@ -55,7 +55,10 @@ async def down(cc: CliContext, env):
 @run
 async def destroy(cc: CliContext, env, yes):
     """Stop an environment and delete all of its data."""
-    env = resolve_env(env)
+    await _destroy(cc, resolve_env(env), yes)
+
+
+async def _destroy(cc: CliContext, env: str, yes: bool) -> None:
     async with cc.workspace() as ws:
         ws.require_env(env)
         confirm(yes, f"Destroy environment {env!r} and all its data?")
@@ -124,11 +127,7 @@ async def env_clone(cc: CliContext, src, new):
 @run
 async def env_destroy(cc: CliContext, name, yes):
     """Stop an environment and delete all of its data."""
-    async with cc.workspace() as ws:
-        ws.require_env(name)
-        confirm(yes, f"Destroy environment {name!r} and all its data?")
-        res = await ws.destroy(name)
-    cc.output.data(res, f"{name}: destroyed")
+    await _destroy(cc, name, yes)
 
 
 @click.command()
