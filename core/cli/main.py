@@ -37,14 +37,19 @@ class CliContext:
 
 
 def json_option(f):
-    """``--json`` on every command (also accepted before the command name)."""
+    """``--json`` and ``-q/--quiet`` on every command (also accepted before the command name)."""
 
-    def cb(ctx: click.Context, _param, value: bool):
-        if value:
-            ctx.find_object(CliContext).output.json = True
-        return value
+    def set_flag(name: str):
+        def cb(ctx: click.Context, _param, value: bool):
+            if value:
+                setattr(ctx.find_object(CliContext).output, name, True)
+            return value
 
-    return click.option("--json", "json_", is_flag=True, expose_value=False, callback=cb,
+        return cb
+
+    f = click.option("-q", "--quiet", "quiet_", is_flag=True, expose_value=False, callback=set_flag("quiet"),
+                     help="Only data on stdout; no progress or notes on stderr.")(f)
+    return click.option("--json", "json_", is_flag=True, expose_value=False, callback=set_flag("json"),
                         help="Print the result as JSON on stdout.")(f)
 
 
