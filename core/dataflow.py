@@ -49,12 +49,21 @@ class DataOps(WorkspaceBase):
         from .pg.generate import generate as run_generate
         from .pg.seeds import run_sql_seeds
 
-        results = await run_sql_seeds(dsn, list(self.config.seeds.paths), root=self.root, force=force, bus=self.bus)
+        results = await run_sql_seeds(dsn, self._seed_paths(), root=self.root, force=force, bus=self.bus)
         reports = []
         for spec in generate if generate is not None else self.config.seeds.generate:
             path = Path(spec) if Path(spec).is_absolute() else self.root / spec
             reports.append(await run_generate(dsn, path, rows=rows, seed=seed, bus=self.bus))
         return {"sql": [_plain(r) for r in results], "generated": [_plain(r) for r in reports]}
+
+    def _seed_paths(self) -> list[str]:
+        """Configured seed paths; the defaults are only used where they match (no warnings for them)."""
+        from .pg.seeds import resolve_seed_paths
+
+        paths = list(self.config.seeds.paths)
+        if "paths" in self.config.seeds.model_fields_set:
+            return paths
+        return [p for p in paths if resolve_seed_paths([p], self.root)[0]]
 
     # -- hooks ---------------------------------------------------------------------------------
     async def provision_data(self, env: str, profile: Profile, op: Any) -> None:
@@ -97,7 +106,7 @@ class DataOps(WorkspaceBase):
         from .pg.seeds import resolve_seed_paths
 
         h = hashlib.sha256(b"supabase" if self.config.supabase else b"plain")
-        files, _ = resolve_seed_paths(list(self.config.seeds.paths), self.root)
+        files, _ = resolve_seed_paths(self._seed_paths(), self.root)
         for f in [*files, *(self.root / g for g in self.config.seeds.generate)]:
             h.update(str(f).encode() + b"\0")
             if Path(f).is_file():

@@ -25,10 +25,16 @@ class LoadedProject:
 
 
 def find_project_root(start: Path | None = None) -> Path | None:
-    """The nearest folder at or above ``start`` with stackyard.yaml or supabase/config.toml."""
+    """The nearest folder at or above ``start`` with stackyard.yaml or supabase/config.toml.
+
+    A folder where a zero-config ``stackyard up`` ran (it has .stackyard/state.db) counts too.
+    """
     cur = (start or Path.cwd()).resolve()
     for d in [cur, *cur.parents]:
         if (d / CONFIG_NAME).is_file() or (d / SUPABASE_TOML).is_file():
+            return d
+    for d in [cur, *cur.parents]:
+        if (d / ".stackyard" / "state.db").is_file():
             return d
     return None
 
@@ -43,15 +49,15 @@ def load_project(root: Path | None = None, *, required: bool = True) -> LoadedPr
     found = find_project_root(root) if root is None or not (Path(root) / CONFIG_NAME).is_file() else Path(root).resolve()
     if found is None and root is not None and (Path(root) / SUPABASE_TOML).is_file():
         found = Path(root).resolve()
-    if found is None:
+    if found is None or not ((found / CONFIG_NAME).is_file() or (found / SUPABASE_TOML).is_file()):
         if required:
             raise NotFoundError(
                 f"no {CONFIG_NAME} here or in any parent folder",
                 hint="run `stackyard init` to create one (or `stackyard init --supabase`)",
             )
-        base = Path(root or Path.cwd()).resolve()
         from .models import default_config
 
+        base = found or Path(root or Path.cwd()).resolve()  # a zero-config project, or here
         return LoadedProject(base, default_config(base.name or "project"), None, project_env(base))
     env = project_env(found)
     path = found / CONFIG_NAME

@@ -143,3 +143,16 @@ def test_json_schema_is_generated_from_models():
     assert "project" in schema["required"]
     assert schema["additionalProperties"] is False
     json.dumps(schema)
+
+
+def test_zero_config_project_is_found_from_a_subfolder(tmp_path):
+    from core.config.loader import find_project_root
+
+    (tmp_path / ".stackyard").mkdir()
+    (tmp_path / ".stackyard" / "state.db").write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    assert find_project_root(tmp_path / "sub") == tmp_path.resolve()
+    lp = load_project(tmp_path / "sub", required=False)
+    assert lp.root == tmp_path.resolve() and lp.source is None and "db" in lp.config.services
+    with pytest.raises(NotFoundError):
+        load_project(tmp_path / "sub", required=True)
