@@ -68,7 +68,7 @@ class LocalPostgres:
         return base / "data", env_dir / "logs" / f"{name}.log"
 
     async def provision(self, env, name: str, svc: PostgresService, row: ServiceRow | None) -> ServiceRow:
-        bins = find_binaries(svc.bin_dir)
+        bins = await asyncio.to_thread(find_binaries, svc.bin_dir)  # probes `postgres --version` once
         data, log = self.paths(env.dir, name)
         fresh = False
         if not cluster.is_initialized(data):
@@ -91,7 +91,7 @@ class LocalPostgres:
         return ServiceRow(env.name, name, "postgres", "local", port, None, None, info)
 
     async def start(self, env, svc: PostgresService, row: ServiceRow) -> ServiceRow:
-        bins = find_binaries(svc.bin_dir)
+        bins = await asyncio.to_thread(find_binaries, svc.bin_dir)  # probes `postgres --version` once
         data, log = Path(row.info["data_dir"]), Path(row.info["log"])
         port = int(row.port)
         if cluster.postmaster_pid(data) is None and not cluster.port_free(port):
