@@ -12,7 +12,7 @@ from psycopg import sql
 
 from .config.models import PostgresService, parse_duration
 from .envfile import write_env_file
-from .errors import ConflictError, StackyardError, TimeoutError_
+from .errors import ConflictError, StackyardError, TimeoutError_, UsageError
 from .names import validate_name
 from .runtime.base import ServiceState
 from .state import EnvRow, OperationRow, ServiceRow
@@ -51,8 +51,21 @@ class EnvLifecycle(WorkspaceBase):
                         st = await rt.status(ctx, srow)
                         if st.state != ServiceState.RUNNING:
                             op.progress(f"{name}: starting")
-                            srow = await asyncio.wait_for(rt.start(ctx, svc, srow), timeout)
-                            started.append(srow)
+                            started.append(srow)  # before starting: a timeout must still stop it
+                            task = asyncio.ensure_future(rt.start(ctx, svc, srow))
+                            done, _ = await asyncio.wait({task}, timeout=timeout)
+                            if not done:
+                                # a start in progress (pg_ctl, docker) cannot be cut midway: let it
+                                # settle so the rollback below really stops what it started
+                                await asyncio.wait({task}, timeout=120)
+                                tail = [l.text async for l in rt.logs(ctx, srow, tail=10)]
+                                raise TimeoutError_(
+                                    f"{name} did not start within {timeout:g}s"
+                                    + "".join("\n  | " + t for t in tail),
+                                    hint=f"raise --timeout, or see `stackyard logs {env} {name}`",
+                                )
+                            srow = task.result()
+                            started[-1] = srow
                         else:
                             srow.pid = st.pid
                         self.state.upsert_service(srow)
@@ -80,9 +93,15 @@ class EnvLifecycle(WorkspaceBase):
         pname = self.resolve_profile_name(env, profile)
         prof = self.load_profile(pname)
         ec = self.env_config(env)
-        ttl = ttl or (ec.ttl if ec else None) or prof.ttl
+        if ttl in ("never", "none"):
+            ttl, expires = None, None
+        else:
+            ttl = ttl or (ec.ttl if ec else None) or prof.ttl
+            try:
+                expires = time.time() + parse_duration(ttl) if ttl else None
+            except ValueError as e:
+                raise UsageError(str(e), hint="e.g. --ttl 90m, --ttl 2d, --ttl 1w, or --ttl never") from None
         rt = runtime or (ec.runtime if ec and ec.runtime else None) or prof.runtime
-        expires = time.time() + parse_duration(ttl) if ttl else None
         row = EnvRow(env, pname, rt, "creating", time.time(), expires, "main", {})
         self.state.upsert_env(row)
         self.env_dir(env).mkdir(parents=True, exist_ok=True)

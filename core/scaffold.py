@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from .config.loader import CONFIG_NAME, json_schema_text
+from .errors import UsageError
 
 STACKYARD_YAML = """\
 # stackyard.yaml: the project's dev stack. Reference: docs/config.md
@@ -65,6 +66,9 @@ def init_project(root: Path, *, supabase: bool = False, force: bool = False, pro
     """Create stackyard.yaml, profiles/, seeds/, the migrations folder and .vscode/ schema mapping."""
     root = root.resolve()
     name = project or re.sub(r"[^A-Za-z0-9_.-]", "-", root.name).strip("-.") or "project"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", name):
+        raise UsageError(f"invalid project name {name!r}",
+                         hint="letters, digits, '_', '.' or '-', starting with a letter or digit, at most 63 characters")
     created: list[str] = []
     skipped: list[str] = []
     migrations = "supabase/migrations" if supabase else "migrations"

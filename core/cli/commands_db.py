@@ -59,6 +59,7 @@ async def db_psql(cc: CliContext, env, branch, psql_args):
     env = resolve_env(env)
     async with cc.workspace() as ws:
         ci = ws.conninfo(env, branch)
+        await ws.require_running(env)
     envv = dict(os.environ, PGPASSWORD=ci.password, PGHOST=ci.host, PGPORT=str(ci.port), PGUSER=ci.user,
                 PGDATABASE=ci.dbname)
     return subprocess.run([_client("psql"), *psql_args], env=envv).returncode
@@ -76,6 +77,7 @@ async def db_dump(cc: CliContext, env, branch, schema_only, data_only, out):
     env = resolve_env(env)
     async with cc.workspace() as ws:
         ci = ws.conninfo(env, branch)
+        await ws.require_running(env)
     args = [_client("pg_dump"), "--no-owner", "--no-privileges", "-h", ci.host, "-p", str(ci.port), "-U", ci.user, "-d", ci.dbname]
     if schema_only:
         args.append("--schema-only")

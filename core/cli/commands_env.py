@@ -22,7 +22,8 @@ LEVEL_STYLE = {"critical": "bold red", "error": "red", "warning": "yellow", "deb
 @click.option("--runtime", type=click.Choice(["local", "docker"]), help="Runtime for a new environment.")
 @click.option("--ttl", help="Time to live for a new environment, e.g. 2d (gc removes it after).")
 @click.option("--wait", is_flag=True, help="Block until every service is healthy.")
-@click.option("--timeout", type=float, help="Seconds for --wait (default: the profile's wait_timeout).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds for starting and --wait (default: the profile's wait_timeout).")
 @json_option
 @run
 async def up(cc: CliContext, env, profile, runtime, ttl, wait, timeout):
@@ -33,7 +34,7 @@ async def up(cc: CliContext, env, profile, runtime, ttl, wait, timeout):
         st["database_url"] = await ws.database_url(env) if cc.output.json else None
     if not cc.output.json:
         st.pop("database_url", None)
-    cc.output.data(st, status_text(st) + f"\n\nconnect: stackyard db psql {env}   url: stackyard db url {env}")
+    cc.output.data(st, status_text(st) + f"\n\nconnect: stackyard db psql -e {env}   url: stackyard db url -e {env}")
 
 
 @click.command()
@@ -139,9 +140,18 @@ async def gc(cc: CliContext, dry_run):
     async with cc.workspace() as ws:
         actions = await ws.gc(dry_run=dry_run)
     verb = "would " if dry_run else ""
-    text = "\n".join(f"{verb}{a['action']}: {a.get('env') or a.get('branch') or a.get('path') or a.get('resource')} ({a.get('reason', '')})"
-                     for a in actions) or "nothing to clean"
+    text = "\n".join(f"{verb}{a['action']}: {_gc_target(a)} ({a.get('reason', '')})" for a in actions) or "nothing to clean"
     cc.output.data({"dry_run": dry_run, "actions": actions}, text)
+
+
+def _gc_target(a: dict) -> str:
+    if a.get("branch"):
+        return f"branch {a['branch']} of environment {a.get('env')}"
+    if a.get("path"):
+        return a["path"]
+    if a.get("resource"):
+        return str(a["resource"])
+    return f"environment {a.get('env')}"
 
 
 @click.command()

@@ -28,6 +28,7 @@ async def export_compose_cmd(cc: CliContext, env, out):
 
     env = resolve_env(env)
     async with cc.workspace() as ws:
+        ws.require_env(env)  # validates the name; never writes secrets for an env that does not exist
         text = export_compose(ws, env)
         secrets_file = os.path.relpath(ws.env_dir(env) / "compose.env", ws.root)
         path = None if out == "-" else (ws.root / out)

@@ -83,7 +83,7 @@ class StackyardGroup(click.Group):
 @click.option("--json", "json_", is_flag=True, help="JSON on stdout for every command.")
 @click.option("-q", "--quiet", is_flag=True, help="Only data on stdout; no progress or notes on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="More detail on stderr.")
-@click.option("-C", "--project-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-C", "--project-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               envvar="STACKYARD_PROJECT_DIR", help="Project folder (default: search upwards from cwd).")
 @click.option("--lock-timeout", type=float, default=None, envvar="STACKYARD_LOCK_TIMEOUT",
               help="Seconds to wait for another stackyard run on the same environment (default: wait; 0: fail at once, exit 5).")

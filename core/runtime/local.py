@@ -56,6 +56,8 @@ class LocalRuntime(Runtime):
         detail = ""
         if state == "missing":
             detail = "data was removed outside stackyard; `stackyard up` recreates it"
+        elif state == "exited":
+            detail = "the server died (crash or kill); `stackyard up` restarts it, see `stackyard logs`"
         return ServiceStatus(row.name, row.kind, self.name, ServiceState(state), row.port, pid, None, detail)
 
     def logs(self, env: EnvContext, row: ServiceRow, *, follow: bool = False, tail: int | None = 100) -> AsyncIterator[LogLine]:

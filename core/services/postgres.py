@@ -69,6 +69,12 @@ class LocalPostgres:
 
     async def provision(self, env, name: str, svc: PostgresService, row: ServiceRow | None) -> ServiceRow:
         bins = await asyncio.to_thread(find_binaries, svc.bin_dir)  # probes `postgres --version` once
+        if bins.major and bins.major != svc.version:
+            env.bus.warning(
+                f"{name}: version {svc.version} is configured, but the local runtime has PostgreSQL {bins.version} "
+                f"({bins.provider}); set services.{name}.bin_dir to a PostgreSQL {svc.version} install, "
+                f"or use the docker runtime for another version"
+            )
         data, log = self.paths(env.dir, name)
         fresh = False
         if not cluster.is_initialized(data):
@@ -129,7 +135,10 @@ class LocalPostgres:
         if not cluster.is_initialized(data):
             return "missing", None
         pid = cluster.postmaster_pid(data)
-        return ("running", pid) if pid else ("stopped", None)
+        if pid:
+            return "running", pid
+        # a clean stop removes postmaster.pid; a crashed or killed server leaves it behind
+        return ("exited" if (data / "postmaster.pid").exists() else "stopped"), None
 
     def logs(self, env, row: ServiceRow, *, follow: bool, tail: int | None):
         return tail_file(Path(row.info["log"]), row.name, env=env.name, follow=follow, tail=tail)

@@ -149,3 +149,41 @@ def test_env_commands(cli):
     assert {"feat-a", "feat-b"} <= names
     assert cli("env", "destroy", "feat-b", "--yes").code == 0
     assert cli("gc", "--dry-run", "--json").json()["actions"] == []
+
+
+def test_bad_ttl_and_timeout_are_usage_errors(cli, project):
+    for args in (["up", "x1", "--ttl", "banana"], ["env", "create", "x2", "--profile", "ci", "--ttl", "-1h"],
+                 ["up", "x3", "--timeout", "-5"]):
+        r = cli(*args)
+        assert r.code == 2 and "Traceback" not in r.err, r
+    assert not (project / ".stackyard" / "envs").exists() or not any((project / ".stackyard" / "envs").iterdir())
+    r = cli("up", "x4", "--ttl", "never", "--json")
+    assert r.code == 0 and r.json()["expires_at"] is None
+
+
+def test_start_timeout_exit_4_and_nothing_left_running(cli):
+    assert cli("up").code == 0 and cli("down").code == 0
+    r = cli("up", "--timeout", "0.001")
+    assert r.code == 4 and "did not start within" in r.err and "Traceback" not in r.err, r
+    assert cli("status", "--json").json()["services"][0]["state"] == "stopped"
+
+
+def test_killed_server_is_reported_as_exited(cli):
+    st = cli("up", "--json").json()
+    os.kill(st["services"][0]["pid"], signal.SIGKILL)
+    for _ in range(100):
+        r = cli("status", "--json")
+        if r.json()["services"][0]["state"] != "running":
+            break
+        time.sleep(0.05)
+    assert r.code == 3 and r.json()["services"][0]["state"] == "exited", r
+    assert cli("up").code == 0
+    assert cli("status", "--json").json()["state"] == "running"
+
+
+def test_init_rejects_a_bad_project_name_without_writing(project):
+    r = run_cli("init", "--name", "BAD NAME", "--force", cwd=project)
+    assert r.code == 2 and "invalid project name" in r.err
+    assert (project / "stackyard.yaml").read_text().startswith("project: demo")
+    r = run_cli("-C", str(project / "missing"), "status", cwd=project)
+    assert r.code == 2 and not (project / "missing").exists()
