@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg import sql

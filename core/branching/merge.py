@@ -113,7 +113,7 @@ class BranchMergeOps(BranchBase):
             if name == MAIN and into is None:
                 raise UsageError("`main` has no parent", hint="name the target: --into BRANCH")
             if src.is_snapshot:
-                raise UsageError(f"{name!r} is a snapshot", hint=f"branch from it and merge the branch")
+                raise UsageError(f"{name!r} is a snapshot", hint="branch from it and merge the branch")
             target = self._get(env, into or src.parent or MAIN)
             if target.is_snapshot:
                 raise UsageError(f"cannot merge into snapshot {target.name!r}: snapshots never change",

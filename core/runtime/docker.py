@@ -158,7 +158,7 @@ class DockerRuntime(DockerObservation, Runtime):
                           peers(env, name), senv)
 
     async def start(self, env: EnvContext, svc: BaseService, row: ServiceRow) -> ServiceRow:
-        client = await self.client()
+        await self.client()  # fails early (exit 3) when the daemon is gone
         root = str(project_root(env))
         info = dict(row.info, desired="running")
         ports = dict(info["ports"])
