@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..names import validate_name
 from .main import CliContext, json_option, run
 from .options import resolve_env
 
@@ -28,7 +29,7 @@ async def export_compose_cmd(cc: CliContext, env, out):
 
     env = resolve_env(env)
     async with cc.workspace() as ws:
-        ws.require_env(env)  # validates the name; never writes secrets for an env that does not exist
+        validate_name(env, "environment name")  # a not-yet-created env may be exported; a bad name may not
         text = export_compose(ws, env)
         secrets_file = os.path.relpath(ws.env_dir(env) / "compose.env", ws.root)
         path = None if out == "-" else (ws.root / out)

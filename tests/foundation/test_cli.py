@@ -187,3 +187,5 @@ def test_init_rejects_a_bad_project_name_without_writing(project):
     assert (project / "stackyard.yaml").read_text().startswith("project: demo")
     r = run_cli("-C", str(project / "missing"), "status", cwd=project)
     assert r.code == 2 and not (project / "missing").exists()
+    r = run_cli("export", "compose", "BAD NAME", cwd=project)
+    assert r.code == 2 and not (project / ".stackyard" / "envs" / "BAD NAME").exists()
