@@ -11,7 +11,6 @@ import os
 import secrets as pysecrets
 import shutil
 import socket
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Awaitable
@@ -60,6 +59,7 @@ class WorkspaceBase:
         self.lock_timeout = lock_timeout
         self._locks: dict[str, EnvLock] = {}
         self._runtimes: dict[str, Any] = {}
+        self._profiles: dict[str, Profile] = {}
         self.dir.mkdir(parents=True, exist_ok=True)
         self._ensure_gitignore()
         self.state = StateStore(self.dir / "state.db")
@@ -146,7 +146,10 @@ class WorkspaceBase:
         return env if env in list_profiles(self.root) else "dev"
 
     def load_profile(self, name: str) -> Profile:
-        return load_profile(name, self.root, self.project.env)
+        """A resolved profile; parsed once per Workspace (status and list ask for it on every call)."""
+        if name not in self._profiles:
+            self._profiles[name] = load_profile(name, self.root, self.project.env)
+        return self._profiles[name]
 
     def require_env(self, env: str) -> EnvRow:
         validate_name(env, "environment name")
@@ -310,10 +313,6 @@ def _is_stackyard(pid: int) -> bool:
     except psutil.Error:
         return False
     return "stackyard" in cmd or "pytest" in cmd or "core.cli" in cmd or "python" in cmd
-
-
-def now() -> float:
-    return time.time()
 
 
 def remove_tree(path: Path) -> None:

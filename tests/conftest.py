@@ -6,6 +6,8 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,22 +33,29 @@ class PgServer:
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{dbname}"
 
 
-@pytest.fixture(scope="session")
-def pg_server():
-    """A real PostgreSQL server (embedded wheel) for the whole session, on 127.0.0.1."""
+@contextmanager
+def scratch_server(settings: dict | None = None, prefix: str = "stackyard-test-pg-") -> Iterator[PgServer]:
+    """Start a throwaway PG server on 127.0.0.1 (outside pytest's tmp root); stop and delete it after."""
     bins = find_binaries()
-    root = Path(tempfile.mkdtemp(prefix="stackyard-test-pg-"))
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     data = root / "data"
     password = secrets.token_urlsafe(16)
     cluster.initdb(bins, data, password)
     port = cluster.free_port()
-    cluster.write_settings(data, port, {"fsync": False, "max_connections": 200})
+    cluster.write_settings(data, port, {"fsync": False, **(settings or {})})
     cluster.start(bins, data, root / "postgres.log", port)
     try:
         yield PgServer("127.0.0.1", port, "postgres", password, data)
     finally:
         cluster.stop(bins, data)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server (embedded wheel) for the whole session, on 127.0.0.1."""
+    with scratch_server({"max_connections": 200}) as server:
+        yield server
 
 
 @pytest.fixture

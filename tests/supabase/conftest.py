@@ -19,9 +19,10 @@ import pytest
 from psycopg import sql
 
 from core.pg import cluster
-from core.pg.binaries import find_binaries
 from core.supabase import bootstrap, load_supabase_config, probe_extensions, standin_names
 from core.supabase.provider import standin_settings, write_standins
+
+from tests.conftest import scratch_server
 
 PROJECT = Path(__file__).parent / "fixtures" / "project"
 
@@ -39,27 +40,17 @@ class StandinServer:
 @pytest.fixture(scope="session")
 def standin_server():
     """A real PG 18 server whose extension_control_path serves the stand-ins it lacks."""
-    bins = find_binaries()
-    root = Path(tempfile.mkdtemp(prefix="stackyard-supa-pg-"))
-    data = root / "data"
-    password = secrets.token_urlsafe(16)
-    cluster.initdb(bins, data, password)
-    port = cluster.free_port()
-    cluster.write_settings(data, port, {"fsync": False, "max_connections": 100})
-    cluster.start(bins, data, root / "postgres.log", port)
-    try:
+    with scratch_server({"max_connections": 100}, prefix="stackyard-supa-pg-") as pg:
+        port, password, data = pg.port, pg.password, pg.data_dir
         dsn = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
         # the real probe decides which stand-ins this build needs; then serve only those
         have = asyncio.run(probe_extensions(dsn, standin_names()))
         missing = {n for n, ok in have.items() if not ok}
-        folder = write_standins(root / "standins", missing)
+        folder = write_standins(data.parent / "standins", missing)
         cluster.write_settings(data, port, {"fsync": False, "max_connections": 100, **standin_settings(folder)})
         with psycopg.connect(dsn, autocommit=True) as c:
             c.execute("select pg_reload_conf()")
         yield StandinServer(port, password, missing)
-    finally:
-        cluster.stop(bins, data)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _fresh_db(server: StandinServer):
